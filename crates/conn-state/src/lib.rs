@@ -1,0 +1,3 @@
+//! Connection registry with atomic state transitions, ghost detection and a force-closing sweeper.
+//!
+//! (Work in progress.)

@@ -1,0 +1,3 @@
+//! Independent health checks run concurrently with timeouts, producing a partial-failure report with coverage.
+//!
+//! (Work in progress.)

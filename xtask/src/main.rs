@@ -1,0 +1,3 @@
+//! Project automation. Run `cargo xtask help`.
+
+fn main() {}
