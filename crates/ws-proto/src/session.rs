@@ -1,0 +1,301 @@
+//! The sans-IO session machine: one per session, on each side, outliving connections.
+//!
+//! It does no I/O and never reads the clock. The driver feeds it decoded frames
+//! ([`Session::handle_frame`]), connection changes ([`Session::attach`], [`Session::detach`])
+//! and time ([`Session::handle_timeout`]); it answers with frames to put on the wire
+//! ([`Session::poll_transmit`]), application events ([`Session::poll_event`]) and the next
+//! instant it wants to be woken ([`Session::poll_timeout`]).
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::frame::{Ack, Data, Frame, LostReason, Seq, SessionLost};
+use crate::inbound::{Inbound, Verdict};
+use crate::outbound::Outbound;
+use crate::stream::{ChunkStatus, StreamRx};
+
+/// Something for the driver to write.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Transmit {
+    /// A protocol frame.
+    Frame(Frame),
+    /// A WebSocket ping (heartbeat).
+    Ping,
+}
+
+/// Something for the application.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    /// A message, in order, exactly once.
+    Message(Data),
+    /// A stream chunk, in order, exactly once, with what it means for its stream.
+    Chunk(Data, ChunkStatus),
+    /// The peer went silent past the heartbeat timeout; the session detached. The driver
+    /// should drop the connection.
+    PeerSilent,
+    /// The session ended; nothing more will be delivered.
+    Lost(LostReason),
+}
+
+/// Where the session stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// A connection carries the session.
+    Attached,
+    /// No connection; waiting for a resume since the given instant.
+    Detached(Instant),
+    /// Ended for the given reason.
+    Ended(LostReason),
+}
+
+/// Counters of one session.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Data frames transmitted, retransmissions included.
+    pub transmitted: u64,
+    /// Data frames retransmitted after a resume.
+    pub retransmitted: u64,
+    /// Data frames delivered to the application.
+    pub delivered: u64,
+    /// Duplicate data frames dropped on receive.
+    pub duplicates: u64,
+    /// Ack frames sent.
+    pub acks_sent: u64,
+    /// Times a connection attached (1 + resumes).
+    pub attaches: u64,
+}
+
+/// The session machine.
+#[derive(Debug)]
+pub struct Session {
+    config: Config,
+    phase: Phase,
+    inbound: Inbound,
+    outbound: Outbound,
+    streams: StreamRx,
+    events: VecDeque<Event>,
+    lost_frame: Option<LostReason>,
+    last_heard: Instant,
+    next_ping: Instant,
+    retransmit_until: Seq,
+    stats: Stats,
+}
+
+impl Session {
+    /// A session, detached at `now` until its first [`Session::attach`].
+    pub fn new(config: Config, now: Instant) -> Result<Self> {
+        config.validate()?;
+        Ok(Self {
+            inbound: Inbound::new(config.ack_delay, config.ack_every, config.ack_bytes),
+            outbound: Outbound::new(config.max_buffered_messages, config.max_buffered_bytes),
+            streams: StreamRx::new(config.max_open_streams),
+            config,
+            phase: Phase::Detached(now),
+            events: VecDeque::new(),
+            lost_frame: None,
+            last_heard: now,
+            next_ping: now,
+            retransmit_until: 0,
+            stats: Stats::default(),
+        })
+    }
+
+    /// Queues a message for the peer; it stays buffered until acknowledged. `Full` is
+    /// backpressure: wait for acknowledgements and retry.
+    pub fn send(&mut self, data: Data) -> Result<Seq> {
+        if let Phase::Ended(_) = self.phase {
+            return Err(Error::Ended);
+        }
+        self.outbound.push(data)
+    }
+
+    /// A connection now carries the session; the peer has received up to `peer_last`.
+    pub fn attach(&mut self, peer_last: Seq, now: Instant) -> Result<()> {
+        if let Phase::Ended(_) = self.phase {
+            return Err(Error::Ended);
+        }
+        self.outbound.rewind(peer_last)?;
+        self.retransmit_until = self.outbound.last_assigned();
+        self.inbound.on_attach();
+        self.phase = Phase::Attached;
+        self.last_heard = now;
+        self.next_ping = now + self.config.heartbeat_interval;
+        self.stats.attaches += 1;
+        Ok(())
+    }
+
+    /// The connection is gone; the resume window starts.
+    pub fn detach(&mut self, now: Instant) {
+        if self.phase == Phase::Attached {
+            self.phase = Phase::Detached(now);
+        }
+    }
+
+    /// Ends the session explicitly; the peer is told if a connection is attached.
+    pub fn lose(&mut self, reason: LostReason) {
+        if let Phase::Ended(_) = self.phase {
+            return;
+        }
+        if self.phase == Phase::Attached {
+            self.lost_frame = Some(reason);
+        }
+        self.phase = Phase::Ended(reason);
+        self.events.push_back(Event::Lost(reason));
+    }
+
+    /// Any sign of life from the peer (a frame, a pong).
+    pub fn on_activity(&mut self, now: Instant) {
+        self.last_heard = now;
+    }
+
+    /// Feeds one decoded frame. Data, acks and session-lost frames are consumed; any other
+    /// frame is handed back for the driver. An error means the peer broke the protocol:
+    /// send it an error frame and drop the connection; the session itself survives.
+    pub fn handle_frame(&mut self, frame: Frame, now: Instant) -> Result<Option<Frame>> {
+        self.last_heard = now;
+        if self.phase != Phase::Attached {
+            return Err(Error::Unexpected("frame on a session that is not attached"));
+        }
+        match frame {
+            Frame::Data(data) => self.on_data(data, now).map(|()| None),
+            Frame::Ack(Ack { up_to }) => self.outbound.ack(up_to).map(|()| None),
+            Frame::SessionLost(SessionLost { reason, .. }) => {
+                self.phase = Phase::Ended(reason);
+                self.events.push_back(Event::Lost(reason));
+                Ok(None)
+            }
+            other => Ok(Some(other)),
+        }
+    }
+
+    /// The next thing to write, if any. Acks go first, then data in sequence order, then a
+    /// heartbeat ping when due.
+    pub fn poll_transmit(&mut self, now: Instant) -> Option<Transmit> {
+        if let Some(reason) = self.lost_frame.take() {
+            let lost = SessionLost {
+                reason,
+                message: String::new(),
+            };
+            return Some(Transmit::Frame(Frame::SessionLost(lost)));
+        }
+        if self.phase != Phase::Attached {
+            return None;
+        }
+        if let Some(up_to) = self.inbound.poll_ack(now) {
+            self.stats.acks_sent += 1;
+            return Some(Transmit::Frame(Frame::Ack(Ack { up_to })));
+        }
+        if let Some(data) = self.outbound.next_to_send() {
+            self.stats.transmitted += 1;
+            self.stats.retransmitted += u64::from(data.seq <= self.retransmit_until);
+            return Some(Transmit::Frame(Frame::Data(data.clone())));
+        }
+        if now >= self.next_ping {
+            self.next_ping = now + self.config.heartbeat_interval;
+            return Some(Transmit::Ping);
+        }
+        None
+    }
+
+    /// The next application event, if any.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// The earliest instant at which [`Session::handle_timeout`] has work to do.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match self.phase {
+            Phase::Attached => {
+                let silent = self.silence_deadline();
+                let ack = self.inbound.poll_timeout().unwrap_or(silent);
+                Some(self.next_ping.min(silent).min(ack))
+            }
+            Phase::Detached(since) => Some(since + self.config.resume_window),
+            Phase::Ended(_) => None,
+        }
+    }
+
+    /// Advances time: detects a silent peer and an expired resume window.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        match self.phase {
+            Phase::Attached if now >= self.silence_deadline() => {
+                self.phase = Phase::Detached(now);
+                self.events.push_back(Event::PeerSilent);
+            }
+            Phase::Detached(since) if now >= since + self.config.resume_window => {
+                self.lose(LostReason::Expired);
+            }
+            _ => {}
+        }
+    }
+
+    /// Where the session stands.
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// The highest sequence number received in order (what a `Hello` or `Welcome` reports).
+    pub fn last_received(&self) -> Seq {
+        self.inbound.last_received()
+    }
+
+    /// The highest sequence number the peer acknowledged.
+    pub fn acked(&self) -> Seq {
+        self.outbound.acked()
+    }
+
+    /// Messages and payload bytes waiting for acknowledgement.
+    pub fn buffered(&self) -> (usize, usize) {
+        self.outbound.usage()
+    }
+
+    /// Whether frames wait to be written (a driver flushes when this turns false).
+    pub fn wants_transmit(&self) -> bool {
+        self.lost_frame.is_some() || (self.phase == Phase::Attached && self.outbound.has_unsent())
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    fn on_data(&mut self, data: Data, now: Instant) -> Result<()> {
+        if self.inbound.check(data.seq)? == Verdict::Duplicate {
+            self.stats.duplicates += 1;
+            return Ok(());
+        }
+        let event = match &data.stream {
+            Some(part) => match self.streams.accept(part, &data.payload) {
+                Ok(status) => Event::Chunk(data, status),
+                Err(e) => {
+                    // A replay would bring the same chunk again: the session cannot recover.
+                    self.lose(LostReason::ProtocolViolation);
+                    return Err(e);
+                }
+            },
+            None => Event::Message(data),
+        };
+        self.inbound.commit(event_len(&event), now);
+        self.stats.delivered += 1;
+        self.events.push_back(event);
+        Ok(())
+    }
+
+    fn silence_deadline(&self) -> Instant {
+        self.last_heard + self.config.heartbeat_interval + self.config.heartbeat_timeout
+    }
+}
+
+fn event_len(event: &Event) -> usize {
+    match event {
+        Event::Message(data) | Event::Chunk(data, _) => data.payload_len(),
+        Event::PeerSilent | Event::Lost(_) => 0,
+    }
+}

@@ -1,0 +1,330 @@
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use proptest::prelude::*;
+
+use super::*;
+
+fn attached_pair(config: Config, now: Instant) -> (Session, Session) {
+    let mut a = Session::new(config.clone(), now).unwrap();
+    let mut b = Session::new(config, now).unwrap();
+    a.attach(0, now).unwrap();
+    b.attach(0, now).unwrap();
+    (a, b)
+}
+
+/// Moves every frame `from` wants to send into `to`, returning how many data and ack frames
+/// crossed.
+fn pump(from: &mut Session, to: &mut Session, now: Instant) -> (usize, usize) {
+    let (mut data, mut acks) = (0, 0);
+    while let Some(t) = from.poll_transmit(now) {
+        let Transmit::Frame(frame) = t else { continue };
+        data += usize::from(matches!(frame, Frame::Data(_)));
+        acks += usize::from(matches!(frame, Frame::Ack(_)));
+        let wire = binary::encode(&frame);
+        to.handle_frame(binary::decode(&wire).unwrap(), now)
+            .unwrap();
+    }
+    (data, acks)
+}
+
+fn messages(s: &mut Session) -> Vec<String> {
+    let mut out = Vec::new();
+    while let Some(event) = s.poll_event() {
+        if let Event::Message(Data {
+            payload: Payload::Text(t),
+            ..
+        }) = event
+        {
+            out.push(t);
+        }
+    }
+    out
+}
+
+#[test]
+fn delivers_in_order_and_coalesces_acks() {
+    let now = Instant::now();
+    let (mut a, mut b) = attached_pair(Config::default(), now);
+    for i in 0..200 {
+        a.send(Data::new(format!("m{i}"))).unwrap();
+    }
+    assert_eq!(pump(&mut a, &mut b, now), (200, 0));
+    let got = messages(&mut b);
+    assert_eq!(got.len(), 200);
+    assert_eq!(got[199], "m199");
+    let (_, acks) = pump(&mut b, &mut a, now);
+    assert_eq!(acks, 1, "one cumulative ack covers the whole burst");
+    assert_eq!(a.acked(), 200);
+    assert_eq!(a.buffered(), (0, 0));
+}
+
+#[test]
+fn a_trickle_is_acked_after_the_delay() {
+    let now = Instant::now();
+    let (mut a, mut b) = attached_pair(Config::default(), now);
+    for i in 0..10 {
+        a.send(Data::new(format!("m{i}"))).unwrap();
+    }
+    pump(&mut a, &mut b, now);
+    assert_eq!(
+        pump(&mut b, &mut a, now),
+        (0, 0),
+        "below the thresholds the ack waits"
+    );
+    assert_eq!(b.poll_timeout(), Some(now + Duration::from_millis(10)));
+    assert_eq!(
+        pump(&mut b, &mut a, now + Duration::from_millis(10)),
+        (0, 1)
+    );
+    assert_eq!(a.acked(), 10);
+}
+
+#[test]
+fn resume_retransmits_exactly_the_missing_frames() {
+    let now = Instant::now();
+    let (mut a, mut b) = attached_pair(Config::default(), now);
+    for i in 0..10 {
+        a.send(Data::new(format!("m{i}"))).unwrap();
+    }
+    // Four frames arrive, the rest die with the connection.
+    for _ in 0..4 {
+        let Some(Transmit::Frame(f)) = a.poll_transmit(now) else {
+            panic!()
+        };
+        b.handle_frame(f, now).unwrap();
+    }
+    while a.poll_transmit(now).is_some() {}
+    a.detach(now);
+    b.detach(now);
+    a.attach(b.last_received(), now).unwrap();
+    b.attach(a.last_received(), now).unwrap();
+    pump(&mut a, &mut b, now);
+    let got = messages(&mut b);
+    assert_eq!(got, (0..10).map(|i| format!("m{i}")).collect::<Vec<_>>());
+    assert_eq!(a.stats().retransmitted, 6);
+    assert_eq!(b.stats().duplicates, 0);
+}
+
+#[track_caller]
+fn check_peer_error(frame: Frame, expected: ErrorCode, phase_after: Phase) {
+    let now = Instant::now();
+    let (mut a, _) = attached_pair(Config::default(), now);
+    a.send(Data::new("x")).unwrap();
+    a.poll_transmit(now);
+    let err = a.handle_frame(frame, now).unwrap_err();
+    assert_eq!(err.code(), expected, "{err}");
+    assert_eq!(a.phase(), phase_after);
+}
+
+#[test]
+fn bad_peer_input_is_a_typed_error() {
+    // A bad ack or a gap costs the connection only: a resume repairs it.
+    check_peer_error(
+        Frame::Ack(Ack { up_to: 2 }),
+        ErrorCode::AckBeyondSent,
+        Phase::Attached,
+    );
+    let gap = Data {
+        seq: 3,
+        ..Data::new("late")
+    };
+    check_peer_error(Frame::Data(gap), ErrorCode::SequenceGap, Phase::Attached);
+    let mut bad_stream = Data::new("chunk");
+    bad_stream.seq = 1;
+    bad_stream.stream = Some(StreamPart {
+        id: "s".into(),
+        index: 5,
+        last: false,
+        digest: None,
+    });
+    // A replay would repeat a bad stream chunk: the session ends, explicitly.
+    let ended = Phase::Ended(LostReason::ProtocolViolation);
+    check_peer_error(Frame::Data(bad_stream), ErrorCode::BadStream, ended);
+}
+
+#[test]
+fn replay_overlap_is_dropped_and_acked_at_once() {
+    let now = Instant::now();
+    let (mut a, mut b) = attached_pair(Config::default(), now);
+    a.send(Data::new("once")).unwrap();
+    let Some(Transmit::Frame(f)) = a.poll_transmit(now) else {
+        panic!()
+    };
+    b.handle_frame(f.clone(), now).unwrap();
+    b.handle_frame(f, now).unwrap();
+    assert_eq!(messages(&mut b), vec!["once".to_owned()]);
+    assert_eq!(b.stats().duplicates, 1);
+    assert_eq!(
+        b.poll_transmit(now),
+        Some(Transmit::Frame(Frame::Ack(Ack { up_to: 1 })))
+    );
+}
+
+#[test]
+fn full_buffer_is_backpressure_until_acked() {
+    let now = Instant::now();
+    let (mut a, mut b) = attached_pair(Config::default().buffer(3, 1 << 20), now);
+    for _ in 0..3 {
+        a.send(Data::new("x")).unwrap();
+    }
+    assert!(matches!(
+        a.send(Data::new("x")),
+        Err(Error::Full { messages: 3, .. })
+    ));
+    pump(&mut a, &mut b, now);
+    pump(&mut b, &mut a, now + Duration::from_secs(1));
+    assert_eq!(a.send(Data::new("x")).unwrap(), 4);
+}
+
+#[test]
+fn silent_peer_detaches_then_expires() {
+    let t0 = Instant::now();
+    let config = Config::default().heartbeat(Duration::from_secs(25), Duration::from_secs(10));
+    let (mut a, _) = attached_pair(config.resume_window(Duration::from_secs(120)), t0);
+    assert_eq!(
+        a.poll_transmit(t0 + Duration::from_secs(25)),
+        Some(Transmit::Ping)
+    );
+    let silent_at = a.poll_timeout().unwrap();
+    assert_eq!(silent_at, t0 + Duration::from_secs(35));
+    a.handle_timeout(silent_at);
+    assert_eq!(a.poll_event(), Some(Event::PeerSilent));
+    assert_eq!(a.poll_timeout(), Some(silent_at + Duration::from_secs(120)));
+    a.handle_timeout(silent_at + Duration::from_secs(120));
+    assert_eq!(a.poll_event(), Some(Event::Lost(LostReason::Expired)));
+    assert_eq!(a.send(Data::new("x")), Err(Error::Ended));
+}
+
+#[test]
+fn stream_digest_is_verified() {
+    let now = Instant::now();
+    let (mut a, mut b) = attached_pair(Config::default(), now);
+    let mut tx = StreamTx::new("answer");
+    for (i, word) in ["to", "be", "sure"].iter().enumerate() {
+        let payload = Payload::from(*word);
+        let part = tx.part(&payload, i == 2).unwrap();
+        a.send(Data {
+            stream: Some(part),
+            ..Data::new(payload)
+        })
+        .unwrap();
+    }
+    assert!(tx.part(&Payload::from("more"), false).is_err());
+    pump(&mut a, &mut b, now);
+    let statuses: Vec<_> = std::iter::from_fn(|| b.poll_event())
+        .map(|e| match e {
+            Event::Chunk(_, status) => status,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [ChunkStatus::More, ChunkStatus::More, ChunkStatus::Complete]
+    );
+}
+
+#[test]
+fn corrupted_stream_is_reported() {
+    let mut rx = StreamRx::new(4);
+    let part = StreamPart {
+        id: "s".into(),
+        index: 0,
+        last: true,
+        digest: Some([0; 32]),
+    };
+    assert_eq!(
+        rx.accept(&part, &Payload::from("x")).unwrap(),
+        ChunkStatus::Corrupted
+    );
+}
+
+fn arb_payload() -> impl Strategy<Value = Payload> {
+    prop_oneof![
+        ".{0,40}".prop_map(Payload::Text),
+        proptest::collection::vec(any::<u8>(), 0..40).prop_map(|v| Payload::Binary(Bytes::from(v))),
+    ]
+}
+
+fn arb_data() -> impl Strategy<Value = Data> {
+    let stream = (
+        ".{0,8}",
+        any::<u64>(),
+        any::<bool>(),
+        proptest::option::of(any::<[u8; 32]>()),
+    )
+        .prop_map(|(id, index, last, digest)| StreamPart {
+            id,
+            index,
+            last,
+            digest: digest.filter(|_| last),
+        });
+    (
+        any::<u64>(),
+        proptest::option::of(".{0,8}"),
+        proptest::option::of(stream),
+        arb_payload(),
+    )
+        .prop_map(|(seq, id, stream, payload)| Data {
+            seq,
+            id,
+            stream,
+            payload,
+        })
+}
+
+fn arb_frame() -> impl Strategy<Value = Frame> {
+    let resume =
+        (".{0,8}", ".{0,8}", any::<u64>()).prop_map(|(session, token, last_received)| Resume {
+            session,
+            token,
+            last_received,
+        });
+    prop_oneof![
+        arb_data().prop_map(Frame::Data),
+        any::<u64>().prop_map(|up_to| Frame::Ack(Ack { up_to })),
+        proptest::option::of(resume).prop_map(|resume| Frame::Hello(Hello { resume })),
+        (".{0,8}", any::<bool>(), any::<u64>()).prop_map(
+            |(session, resumed, last)| Frame::Welcome(Welcome {
+                token: session.clone(),
+                session,
+                resumed,
+                last_received: last,
+                resume_window_ms: 120_000,
+            })
+        ),
+        (any::<u16>(), ".{0,20}")
+            .prop_map(|(code, message)| Frame::Error(ErrorFrame { code, message })),
+        Just(Frame::SessionLost(SessionLost {
+            reason: LostReason::BufferOverflow,
+            message: "m".into()
+        })),
+        any::<u64>().prop_map(|deadline_ms| Frame::RefreshRequest(RefreshRequest { deadline_ms })),
+        ".{0,20}".prop_map(|token| Frame::Refresh(Refresh { token })),
+        (any::<u64>(), any::<u64>()).prop_map(|(expected, current)| Frame::State(
+            StateFrame::Conflict { expected, current }
+        )),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn every_frame_round_trips_in_both_codecs(frame in arb_frame()) {
+        prop_assert_eq!(&json::decode(&json::encode(&frame)).unwrap(), &frame);
+        prop_assert_eq!(&binary::decode(&binary::encode(&frame)).unwrap(), &frame);
+    }
+
+    #[test]
+    fn decoding_arbitrary_input_never_panics(raw in proptest::collection::vec(any::<u8>(), 0..64)) {
+        let _ = binary::decode(&Bytes::from(raw.clone()));
+        let _ = json::decode(&String::from_utf8_lossy(&raw));
+    }
+
+    #[test]
+    fn mutated_frames_never_panic(frame in arb_frame(), at in any::<usize>(), byte in any::<u8>()) {
+        let mut wire = binary::encode(&frame).to_vec();
+        let i = at % wire.len();
+        wire[i] = byte;
+        let _ = binary::decode(&Bytes::from(wire));
+    }
+}
