@@ -1,5 +1,10 @@
 //! The receiving direction: in-order delivery, duplicate suppression and delayed, coalesced
 //! acknowledgements (like TCP's delayed ack: one ack covers many frames).
+//!
+//! An ack covers what the application has *consumed*, not merely what arrived: a slow
+//! consumer stops acknowledging, the peer's replay buffer fills, and the peer's `send` waits.
+//! That is how backpressure crosses the network without any frame being dropped, and it bounds
+//! what this side holds to the peer's replay window.
 
 use std::time::{Duration, Instant};
 
@@ -19,6 +24,7 @@ pub(crate) enum Verdict {
 #[derive(Debug)]
 pub(crate) struct Inbound {
     last_received: Seq,
+    last_consumed: Seq,
     last_acked: Seq,
     unacked_bytes: usize,
     ack_due: Option<Instant>,
@@ -32,6 +38,7 @@ impl Inbound {
     pub(crate) fn new(ack_delay: Duration, ack_every: u64, ack_bytes: usize) -> Self {
         Self {
             last_received: 0,
+            last_consumed: 0,
             last_acked: 0,
             unacked_bytes: 0,
             ack_due: None,
@@ -55,17 +62,25 @@ impl Inbound {
         }
         if seq < expected {
             // The peer resent what we had: ack at once so it can free its buffer.
-            self.ack_now = true;
+            self.ack_now = self.last_consumed > self.last_acked;
             return Ok(Verdict::Duplicate);
         }
         Ok(Verdict::Deliver)
     }
 
-    /// Records the frame that [`Inbound::check`] said to deliver, of `len` payload bytes.
-    pub(crate) fn commit(&mut self, len: usize, now: Instant) {
+    /// Records the frame that [`Inbound::check`] said to deliver.
+    pub(crate) fn commit(&mut self) {
         self.last_received += 1;
+    }
+
+    /// The application took frame `seq` of `len` payload bytes: schedule its ack.
+    pub(crate) fn consumed(&mut self, seq: Seq, len: usize, now: Instant) {
+        self.last_consumed = self.last_consumed.max(seq);
+        if self.last_consumed <= self.last_acked {
+            return;
+        }
         self.unacked_bytes += len;
-        let pending = self.last_received - self.last_acked;
+        let pending = self.last_consumed - self.last_acked;
         if pending >= self.ack_every || self.unacked_bytes >= self.ack_bytes {
             self.ack_now = true;
         } else if self.ack_due.is_none() {
@@ -76,14 +91,15 @@ impl Inbound {
     /// The ack to send now, if one is due.
     pub(crate) fn poll_ack(&mut self, now: Instant) -> Option<Seq> {
         let due = self.ack_now || self.ack_due.is_some_and(|at| at <= now);
-        if !due {
+        if !due || self.last_consumed <= self.last_acked {
+            self.ack_now = false;
             return None;
         }
         self.ack_now = false;
         self.ack_due = None;
         self.unacked_bytes = 0;
-        self.last_acked = self.last_received;
-        Some(self.last_received)
+        self.last_acked = self.last_consumed;
+        Some(self.last_acked)
     }
 
     /// When a delayed ack falls due.
@@ -91,12 +107,14 @@ impl Inbound {
         self.ack_due
     }
 
-    /// A new connection: the peer learned `last_received` from the handshake, so nothing is
-    /// owed until new data arrives.
+    /// A new connection: the handshake told the peer `last_received`, which frees its buffer
+    /// up to there, so nothing up to it is owed.
     pub(crate) fn on_attach(&mut self) {
-        self.last_acked = self.last_received;
-        self.unacked_bytes = 0;
-        self.ack_due = None;
-        self.ack_now = false;
+        self.last_acked = self.last_acked.max(self.last_received);
+        if self.last_consumed <= self.last_acked {
+            self.unacked_bytes = 0;
+            self.ack_due = None;
+            self.ack_now = false;
+        }
     }
 }

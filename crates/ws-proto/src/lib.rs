@@ -26,7 +26,7 @@
 //!     let frame = ws_proto::json::decode(&ws_proto::json::encode(&frame))?;
 //!     bob.handle_frame(frame, now)?;
 //! }
-//! match bob.poll_event() {
+//! match bob.poll_event(now) {
 //!     Some(Event::Message(data)) => assert_eq!(data.seq, 1),
 //!     other => panic!("unexpected {other:?}"),
 //! }

@@ -159,7 +159,7 @@ impl Session {
             return Err(Error::Unexpected("frame on a session that is not attached"));
         }
         match frame {
-            Frame::Data(data) => self.on_data(data, now).map(|()| None),
+            Frame::Data(data) => self.on_data(data).map(|()| None),
             Frame::Ack(Ack { up_to }) => self.outbound.ack(up_to).map(|()| None),
             Frame::SessionLost(SessionLost { reason, .. }) => {
                 self.phase = Phase::Ended(reason);
@@ -199,9 +199,19 @@ impl Session {
         None
     }
 
-    /// The next application event, if any.
-    pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+    /// The next application event, if any. Taking a message is what acknowledges it to the
+    /// peer, so a slow consumer slows the sender down instead of growing this queue.
+    pub fn poll_event(&mut self, now: Instant) -> Option<Event> {
+        let event = self.events.pop_front()?;
+        if let Event::Message(data) | Event::Chunk(data, _) = &event {
+            self.inbound.consumed(data.seq, data.payload_len(), now);
+        }
+        Some(event)
+    }
+
+    /// Events waiting for the application (received, not yet consumed).
+    pub fn pending_events(&self) -> usize {
+        self.events.len()
     }
 
     /// The earliest instant at which [`Session::handle_timeout`] has work to do.
@@ -266,7 +276,7 @@ impl Session {
         &self.config
     }
 
-    fn on_data(&mut self, data: Data, now: Instant) -> Result<()> {
+    fn on_data(&mut self, data: Data) -> Result<()> {
         if self.inbound.check(data.seq)? == Verdict::Duplicate {
             self.stats.duplicates += 1;
             return Ok(());
@@ -282,7 +292,7 @@ impl Session {
             },
             None => Event::Message(data),
         };
-        self.inbound.commit(event_len(&event), now);
+        self.inbound.commit();
         self.stats.delivered += 1;
         self.events.push_back(event);
         Ok(())
@@ -290,12 +300,5 @@ impl Session {
 
     fn silence_deadline(&self) -> Instant {
         self.last_heard + self.config.heartbeat_interval + self.config.heartbeat_timeout
-    }
-}
-
-fn event_len(event: &Event) -> usize {
-    match event {
-        Event::Message(data) | Event::Chunk(data, _) => data.payload_len(),
-        Event::PeerSilent | Event::Lost(_) => 0,
     }
 }

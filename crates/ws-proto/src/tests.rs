@@ -28,9 +28,9 @@ fn pump(from: &mut Session, to: &mut Session, now: Instant) -> (usize, usize) {
     (data, acks)
 }
 
-fn messages(s: &mut Session) -> Vec<String> {
+fn messages(s: &mut Session, now: Instant) -> Vec<String> {
     let mut out = Vec::new();
-    while let Some(event) = s.poll_event() {
+    while let Some(event) = s.poll_event(now) {
         if let Event::Message(Data {
             payload: Payload::Text(t),
             ..
@@ -50,7 +50,7 @@ fn delivers_in_order_and_coalesces_acks() {
         a.send(Data::new(format!("m{i}"))).unwrap();
     }
     assert_eq!(pump(&mut a, &mut b, now), (200, 0));
-    let got = messages(&mut b);
+    let got = messages(&mut b, now);
     assert_eq!(got.len(), 200);
     assert_eq!(got[199], "m199");
     let (_, acks) = pump(&mut b, &mut a, now);
@@ -67,6 +67,7 @@ fn a_trickle_is_acked_after_the_delay() {
         a.send(Data::new(format!("m{i}"))).unwrap();
     }
     pump(&mut a, &mut b, now);
+    assert_eq!(messages(&mut b, now).len(), 10);
     assert_eq!(
         pump(&mut b, &mut a, now),
         (0, 0),
@@ -100,7 +101,7 @@ fn resume_retransmits_exactly_the_missing_frames() {
     a.attach(b.last_received(), now).unwrap();
     b.attach(a.last_received(), now).unwrap();
     pump(&mut a, &mut b, now);
-    let got = messages(&mut b);
+    let got = messages(&mut b, now);
     assert_eq!(got, (0..10).map(|i| format!("m{i}")).collect::<Vec<_>>());
     assert_eq!(a.stats().retransmitted, 6);
     assert_eq!(b.stats().duplicates, 0);
@@ -152,8 +153,9 @@ fn replay_overlap_is_dropped_and_acked_at_once() {
         panic!()
     };
     b.handle_frame(f.clone(), now).unwrap();
+    assert_eq!(messages(&mut b, now), vec!["once".to_owned()]);
     b.handle_frame(f, now).unwrap();
-    assert_eq!(messages(&mut b), vec!["once".to_owned()]);
+    assert_eq!(messages(&mut b, now), Vec::<String>::new());
     assert_eq!(b.stats().duplicates, 1);
     assert_eq!(
         b.poll_transmit(now),
@@ -173,7 +175,18 @@ fn full_buffer_is_backpressure_until_acked() {
         Err(Error::Full { messages: 3, .. })
     ));
     pump(&mut a, &mut b, now);
-    pump(&mut b, &mut a, now + Duration::from_secs(1));
+    let later = now + Duration::from_secs(1);
+    assert_eq!(
+        pump(&mut b, &mut a, later),
+        (0, 0),
+        "nothing consumed, nothing acked"
+    );
+    assert!(
+        a.send(Data::new("x")).is_err(),
+        "a slow consumer holds the sender back"
+    );
+    assert_eq!(messages(&mut b, later).len(), 3);
+    pump(&mut b, &mut a, later + Duration::from_secs(1));
     assert_eq!(a.send(Data::new("x")).unwrap(), 4);
 }
 
@@ -189,10 +202,10 @@ fn silent_peer_detaches_then_expires() {
     let silent_at = a.poll_timeout().unwrap();
     assert_eq!(silent_at, t0 + Duration::from_secs(35));
     a.handle_timeout(silent_at);
-    assert_eq!(a.poll_event(), Some(Event::PeerSilent));
+    assert_eq!(a.poll_event(t0), Some(Event::PeerSilent));
     assert_eq!(a.poll_timeout(), Some(silent_at + Duration::from_secs(120)));
     a.handle_timeout(silent_at + Duration::from_secs(120));
-    assert_eq!(a.poll_event(), Some(Event::Lost(LostReason::Expired)));
+    assert_eq!(a.poll_event(t0), Some(Event::Lost(LostReason::Expired)));
     assert_eq!(a.send(Data::new("x")), Err(Error::Ended));
 }
 
@@ -212,7 +225,7 @@ fn stream_digest_is_verified() {
     }
     assert!(tx.part(&Payload::from("more"), false).is_err());
     pump(&mut a, &mut b, now);
-    let statuses: Vec<_> = std::iter::from_fn(|| b.poll_event())
+    let statuses: Vec<_> = std::iter::from_fn(|| b.poll_event(now))
         .map(|e| match e {
             Event::Chunk(_, status) => status,
             other => panic!("{other:?}"),

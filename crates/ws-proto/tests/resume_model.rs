@@ -93,7 +93,7 @@ impl World {
                 return;
             };
             self.sides[peer].handle_frame(frame, self.now).unwrap();
-            while let Some(event) = self.sides[peer].poll_event() {
+            while let Some(event) = self.sides[peer].poll_event(self.now) {
                 let Event::Message(Data {
                     payload: Payload::Text(t),
                     ..
