@@ -132,6 +132,8 @@ pub enum LostReason {
     ProtocolViolation,
     /// The server shut down for good and will not keep the session.
     Shutdown,
+    /// The peer's application closed the session on purpose; nothing was lost.
+    Closed,
 }
 
 /// The session-lost frame.

@@ -49,6 +49,12 @@ impl Outbound {
         Ok(self.last_assigned())
     }
 
+    /// Whether a payload of `size` bytes fits now.
+    pub(crate) fn has_room(&self, size: usize) -> bool {
+        let over_bytes = self.bytes + size > self.max_bytes && !self.buffer.is_empty();
+        self.buffer.len() < self.max_messages && !over_bytes
+    }
+
     /// The next frame to transmit, if any; it stays buffered until acknowledged.
     pub(crate) fn next_to_send(&mut self) -> Option<&Data> {
         let data = self.buffer.get(self.cursor)?;

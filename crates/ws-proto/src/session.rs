@@ -76,6 +76,7 @@ pub struct Session {
     outbound: Outbound,
     streams: StreamRx,
     events: VecDeque<Event>,
+    control: VecDeque<Frame>,
     lost_frame: Option<LostReason>,
     last_heard: Instant,
     next_ping: Instant,
@@ -94,6 +95,7 @@ impl Session {
             config,
             phase: Phase::Detached(now),
             events: VecDeque::new(),
+            control: VecDeque::new(),
             lost_frame: None,
             last_heard: now,
             next_ping: now,
@@ -109,6 +111,18 @@ impl Session {
             return Err(Error::Ended);
         }
         self.outbound.push(data)
+    }
+
+    /// Queues a control frame (welcome, refresh, state, ...) for the current connection; it
+    /// goes out before any data. Control frames are not replayed: they belong to one
+    /// connection, and a connection that ends drops the ones not yet written.
+    pub fn queue_control(&mut self, frame: Frame) {
+        self.control.push_back(frame);
+    }
+
+    /// Whether [`Session::send`] would accept a payload of `len` bytes now.
+    pub fn has_room(&self, len: usize) -> bool {
+        self.outbound.has_room(len)
     }
 
     /// A connection now carries the session; the peer has received up to `peer_last`.
@@ -128,6 +142,7 @@ impl Session {
 
     /// The connection is gone; the resume window starts.
     pub fn detach(&mut self, now: Instant) {
+        self.control.clear();
         if self.phase == Phase::Attached {
             self.phase = Phase::Detached(now);
         }
@@ -183,20 +198,14 @@ impl Session {
         if self.phase != Phase::Attached {
             return None;
         }
+        if let Some(frame) = self.control.pop_front() {
+            return Some(Transmit::Frame(frame));
+        }
         if let Some(up_to) = self.inbound.poll_ack(now) {
             self.stats.acks_sent += 1;
             return Some(Transmit::Frame(Frame::Ack(Ack { up_to })));
         }
-        if let Some(data) = self.outbound.next_to_send() {
-            self.stats.transmitted += 1;
-            self.stats.retransmitted += u64::from(data.seq <= self.retransmit_until);
-            return Some(Transmit::Frame(Frame::Data(data.clone())));
-        }
-        if now >= self.next_ping {
-            self.next_ping = now + self.config.heartbeat_interval;
-            return Some(Transmit::Ping);
-        }
-        None
+        self.next_data().or_else(|| self.next_ping(now))
     }
 
     /// The next application event, if any. Taking a message is what acknowledges it to the
@@ -263,7 +272,9 @@ impl Session {
 
     /// Whether frames wait to be written (a driver flushes when this turns false).
     pub fn wants_transmit(&self) -> bool {
-        self.lost_frame.is_some() || (self.phase == Phase::Attached && self.outbound.has_unsent())
+        let attached = self.phase == Phase::Attached;
+        self.lost_frame.is_some()
+            || (attached && (self.outbound.has_unsent() || !self.control.is_empty()))
     }
 
     /// Counters.
@@ -296,6 +307,21 @@ impl Session {
         self.stats.delivered += 1;
         self.events.push_back(event);
         Ok(())
+    }
+
+    fn next_data(&mut self) -> Option<Transmit> {
+        let data = self.outbound.next_to_send()?;
+        self.stats.transmitted += 1;
+        self.stats.retransmitted += u64::from(data.seq <= self.retransmit_until);
+        Some(Transmit::Frame(Frame::Data(data.clone())))
+    }
+
+    fn next_ping(&mut self, now: Instant) -> Option<Transmit> {
+        if now < self.next_ping {
+            return None;
+        }
+        self.next_ping = now + self.config.heartbeat_interval;
+        Some(Transmit::Ping)
     }
 
     fn silence_deadline(&self) -> Instant {

@@ -97,20 +97,7 @@ impl StreamRx {
 
     /// Accounts one chunk, in sequence order. Errors on a chunk out of order.
     pub fn accept(&mut self, part: &StreamPart, payload: &Payload) -> Result<ChunkStatus> {
-        let bad = |detail: String| Error::BadStream {
-            stream: part.id.clone(),
-            detail,
-        };
-        let expected = self.open.get(&part.id).map_or(0, |(next, _)| *next);
-        if part.index != expected {
-            return Err(bad(format!(
-                "chunk {} where {expected} was due",
-                part.index
-            )));
-        }
-        if expected == 0 && self.open.len() >= self.max_open && !part.last {
-            return Err(bad(format!("more than {} open streams", self.max_open)));
-        }
+        self.check_order(part)?;
         let (next, hasher) = self
             .open
             .entry(part.id.clone())
@@ -127,6 +114,24 @@ impl StreamRx {
         } else {
             ChunkStatus::Corrupted
         })
+    }
+
+    fn check_order(&self, part: &StreamPart) -> Result<()> {
+        let bad = |detail: String| Error::BadStream {
+            stream: part.id.clone(),
+            detail,
+        };
+        let expected = self.open.get(&part.id).map_or(0, |(next, _)| *next);
+        if part.index != expected {
+            return Err(bad(format!(
+                "chunk {} where {expected} was due",
+                part.index
+            )));
+        }
+        if expected == 0 && self.open.len() >= self.max_open && !part.last {
+            return Err(bad(format!("more than {} open streams", self.max_open)));
+        }
+        Ok(())
     }
 }
 

@@ -1,0 +1,74 @@
+//! Client configuration.
+
+use std::time::Duration;
+
+use backoff::Backoff;
+
+use crate::codec::Codec;
+use crate::error::{Error, Result};
+
+/// Client settings. Every default is stated on its field.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ClientConfig {
+    /// Per-session protocol settings (replay buffer, acks, heartbeat, resume window).
+    pub session: ws_proto::Config,
+    /// Wire codec. Default [`Codec::Binary`].
+    pub codec: Codec,
+    /// Delays between reconnect attempts after the first, which is immediate. Default
+    /// 500 ms doubling to 30 s, full jitter (SignalR, Socket.IO and AWS converge here).
+    pub reconnect: Backoff,
+    /// Longest wait for TCP + upgrade + welcome. Default 10 s.
+    pub connect_timeout: Duration,
+    /// Largest WebSocket message accepted. Default 1 MiB.
+    pub max_message_size: usize,
+    /// Read buffer. Default 4 KiB.
+    pub read_buffer_size: usize,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        Self {
+            session: ws_proto::Config::default(),
+            codec: Codec::Binary,
+            reconnect: Backoff::default(),
+            connect_timeout: Duration::from_secs(10),
+            max_message_size: 1 << 20,
+            read_buffer_size: 4 << 10,
+        }
+    }
+}
+
+impl ClientConfig {
+    /// Sets the per-session protocol settings.
+    pub fn session(mut self, session: ws_proto::Config) -> Self {
+        self.session = session;
+        self
+    }
+
+    /// Sets the codec.
+    pub fn codec(mut self, codec: Codec) -> Self {
+        self.codec = codec;
+        self
+    }
+
+    /// Sets the reconnect backoff.
+    pub fn reconnect(mut self, backoff: Backoff) -> Self {
+        self.reconnect = backoff;
+        self
+    }
+
+    /// Checks the values once.
+    pub fn validate(&self) -> Result<()> {
+        self.session.validate()?;
+        self.reconnect
+            .validate()
+            .map_err(|e| Error::Config(e.to_string()))?;
+        if self.connect_timeout.is_zero() || self.max_message_size == 0 {
+            return Err(Error::Config(
+                "timeouts and limits must be positive".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,157 @@
+//! The client: one session over as many connections as it takes.
+
+mod config;
+mod connect;
+mod control;
+mod task;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use ws_proto::{Payload, Seq, Session as Machine};
+
+pub use config::ClientConfig;
+
+use crate::error::Result;
+use crate::session::{Message, Session, SessionInfo};
+use crate::shared::{Shared, now};
+
+/// Supplies a fresh credential at connect, reconnect and refresh; `None` connects without.
+pub type TokenProvider =
+    Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Option<String>> + Send>> + Send + Sync>;
+
+/// What the client's connection is doing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConnState {
+    /// A connection carries the session.
+    Connected,
+    /// The connection dropped; attempt `attempt` (from 0) starts after `delay`.
+    Reconnecting {
+        /// The attempt number, from 0.
+        attempt: u32,
+        /// The wait before it.
+        delay: Duration,
+    },
+    /// The session is over; `reason` says why.
+    Failed {
+        /// Why.
+        reason: String,
+    },
+    /// Closed by the application.
+    Closed,
+}
+
+/// Builds a [`Client`].
+#[derive(Default)]
+pub struct ClientBuilder {
+    config: ClientConfig,
+    tokens: Option<TokenProvider>,
+}
+
+impl ClientBuilder {
+    /// Sets the configuration.
+    pub fn config(mut self, config: ClientConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Sets the token provider, called at every connect and when the server asks for a refresh.
+    pub fn token_provider<F, Fut>(mut self, provider: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Option<String>> + Send + 'static,
+    {
+        self.tokens = Some(Arc::new(move || Box::pin(provider())));
+        self
+    }
+
+    /// Connects and starts a session. Fails if this first connection fails (bad URL,
+    /// rejected credentials); after that, the client reconnects by itself.
+    pub async fn connect(self, url: impl Into<String>) -> Result<Client> {
+        self.config.validate()?;
+        let url = url.into();
+        let token = match &self.tokens {
+            Some(tokens) => tokens().await,
+            None => None,
+        };
+        let (ws, welcome) = connect::connect(&url, &self.config, token.as_deref(), None).await?;
+        let mut machine = Machine::new(self.config.session.clone(), now())?;
+        machine.attach(welcome.last_received, now())?;
+        let shared = Shared::new(machine);
+        let info = SessionInfo {
+            id: welcome.session.clone(),
+            subject: String::new(),
+        };
+        let (state_tx, state) = watch::channel(ConnState::Connected);
+        let (stop, stop_rx) = watch::channel(false);
+        let ctx = task::Context {
+            url,
+            config: self.config,
+            tokens: self.tokens,
+            welcome,
+            state: state_tx,
+            stop: stop_rx,
+        };
+        let task = tokio::spawn(task::run(ws, Arc::clone(&shared), ctx));
+        Ok(Client {
+            session: Session::new(shared, info),
+            state,
+            stop,
+            task,
+        })
+    }
+}
+
+/// A connected client. Dropping it stops reconnecting.
+pub struct Client {
+    session: Session,
+    state: watch::Receiver<ConnState>,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Client {
+    /// A builder with the defaults.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// Sends a message: queued until the server acknowledges it, replayed after reconnects.
+    /// Waits while the outbound buffer is full.
+    pub async fn send(&self, payload: impl Into<Payload>) -> Result<Seq> {
+        self.session.send(payload).await
+    }
+
+    /// Receives the next message, exactly once and in order across reconnects.
+    pub async fn recv(&self) -> Result<Option<Message>> {
+        self.session.recv().await
+    }
+
+    /// The session handle (streams, `try_send`, `flush`).
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// The connection state, observable.
+    pub fn state(&self) -> watch::Receiver<ConnState> {
+        self.state.clone()
+    }
+
+    /// Closes the session on purpose after the server acknowledged everything sent.
+    pub async fn close(mut self) -> Result<()> {
+        let outcome = self.session.close().await;
+        // The driver ends by itself once the session-lost frame is written.
+        let _ = tokio::time::timeout(Duration::from_secs(5), &mut self.task).await;
+        outcome
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        self.stop.send_replace(true);
+    }
+}

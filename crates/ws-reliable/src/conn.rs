@@ -1,0 +1,222 @@
+//! The connection driver shared by server and client: it carries one session over one
+//! WebSocket until the connection ends, then hands the session back (detached, not lost).
+//!
+//! A reader and a writer run side by side in one task, so neither direction can block the
+//! other (two peers that both write into full buffers without reading would deadlock).
+//! The writer owns the timers: delayed acks, heartbeat pings, silence, and the side's own
+//! deadlines (token refresh).
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use ws_proto::{ErrorCode, ErrorFrame, Frame, Phase, Transmit};
+
+use crate::codec::{Codec, Incoming};
+use crate::shared::{Shared, now};
+
+/// Most frames written between two flushes.
+const BATCH: usize = 256;
+
+/// One side's own frames and deadlines (the server's token refresh, the client's refresh
+/// replies, state sync). Implementations use interior mutability.
+pub(crate) trait Control: Send + Sync {
+    /// A frame the session machine does not consume.
+    fn on_frame(&self, frame: Frame, shared: &Arc<Shared>) -> Result<(), ws_proto::Error>;
+    /// The next deadline of this side's own timers.
+    fn poll_timeout(&self) -> Option<Instant>;
+    /// This side's timers fired; `Some` closes the connection with that code and reason.
+    fn handle_timeout(&self, now: Instant, shared: &Arc<Shared>) -> Option<(ErrorCode, String)>;
+}
+
+/// Why a connection ended. The session is detached in every case but `Ended`.
+#[derive(Debug)]
+pub(crate) enum End<T> {
+    /// The peer closed the connection or the network failed.
+    PeerClosed,
+    /// The peer went silent past the heartbeat timeout.
+    Silent,
+    /// The peer broke the protocol; it was told with an error frame.
+    Protocol(ws_proto::Error),
+    /// This side closed the connection with a code (e.g. credentials expired).
+    Closed(ErrorCode),
+    /// The session ended; the peer was told.
+    Ended,
+    /// The caller's interrupt fired (a takeover or a shutdown).
+    Interrupted(T),
+}
+
+/// Runs the session over `ws` until the connection ends or `interrupt` resolves.
+pub(crate) async fn run<S, T>(
+    ws: WebSocketStream<S>,
+    shared: &Arc<Shared>,
+    codec: Codec,
+    control: &dyn Control,
+    interrupt: impl Future<Output = T>,
+) -> End<T>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let (mut sink, mut stream) = ws.split();
+    let end = tokio::select! {
+        end = read_loop(&mut stream, shared, codec, control) => end,
+        end = write_loop(&mut sink, shared, codec, control) => end,
+        value = interrupt => End::Interrupted(value),
+    };
+    let (code, reason) = close_code(&end);
+    if let End::Protocol(e) = &end {
+        let frame = Frame::Error(ErrorFrame {
+            code: e.code().as_u16(),
+            message: e.to_string(),
+        });
+        let _ = sink.feed(codec.encode(&frame)).await;
+    }
+    let close = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = sink.send(Message::Close(Some(close))).await;
+    shared.with(|m| m.detach(now()));
+    shared.wake_app();
+    end
+}
+
+async fn read_loop<S, T>(
+    stream: &mut futures_util::stream::SplitStream<WebSocketStream<S>>,
+    shared: &Arc<Shared>,
+    codec: Codec,
+    control: &dyn Control,
+) -> End<T>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    while let Some(message) = stream.next().await {
+        let Ok(message) = message else {
+            return End::PeerClosed;
+        };
+        let frame = match codec.decode(message) {
+            Incoming::Frame(frame) => frame,
+            Incoming::Alive => {
+                shared.with(|m| m.on_activity(now()));
+                continue;
+            }
+            Incoming::Close => return End::PeerClosed,
+            Incoming::Malformed(e) => return End::Protocol(e),
+        };
+        if let Err(e) = on_frame(frame, shared, control) {
+            return End::Protocol(e);
+        }
+    }
+    End::PeerClosed
+}
+
+fn on_frame(
+    frame: Frame,
+    shared: &Arc<Shared>,
+    control: &dyn Control,
+) -> Result<(), ws_proto::Error> {
+    let extra = shared.with(|m| m.handle_frame(frame, now()))?;
+    if let Some(extra) = extra {
+        control.on_frame(extra, shared)?;
+    }
+    shared.wake_app();
+    shared.wake_conn();
+    Ok(())
+}
+
+async fn write_loop<S, T>(
+    sink: &mut futures_util::stream::SplitSink<WebSocketStream<S>, Message>,
+    shared: &Arc<Shared>,
+    codec: Codec,
+    control: &dyn Control,
+) -> End<T>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    loop {
+        let (batch, phase) = collect(shared);
+        let more = batch.len() == BATCH;
+        for transmit in batch {
+            let message = match transmit {
+                Transmit::Frame(frame) => codec.encode(&frame),
+                Transmit::Ping => Message::Ping(Default::default()),
+            };
+            if sink.feed(message).await.is_err() {
+                return End::PeerClosed;
+            }
+        }
+        if sink.flush().await.is_err() {
+            return End::PeerClosed;
+        }
+        if let Phase::Ended(_) = phase {
+            return End::Ended;
+        }
+        if !more && let Some(end) = wait(shared, control).await {
+            return end;
+        }
+    }
+}
+
+/// Takes up to [`BATCH`] transmissions under one lock.
+fn collect(shared: &Shared) -> (Vec<Transmit>, Phase) {
+    shared.with(|m| {
+        let now = now();
+        let batch: Vec<Transmit> = std::iter::from_fn(|| m.poll_transmit(now))
+            .take(BATCH)
+            .collect();
+        (batch, m.phase())
+    })
+}
+
+/// Sleeps until woken or until the earliest deadline, and handles the deadlines.
+async fn wait<T>(shared: &Arc<Shared>, control: &dyn Control) -> Option<End<T>> {
+    let machine_deadline = shared.with(|m| m.poll_timeout());
+    let deadline = match (machine_deadline, control.poll_timeout()) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let sleep = async {
+        match deadline {
+            Some(at) => tokio::time::sleep_until(at.into()).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        () = shared.conn_woken() => None,
+        () = sleep => on_deadline(shared, control),
+    }
+}
+
+fn on_deadline<T>(shared: &Arc<Shared>, control: &dyn Control) -> Option<End<T>> {
+    let now = now();
+    let phase = shared.with(|m| {
+        m.handle_timeout(now);
+        m.phase()
+    });
+    if let Phase::Detached(_) = phase {
+        shared.wake_app();
+        return Some(End::Silent);
+    }
+    let (code, _reason) = control.handle_timeout(now, shared)?;
+    Some(End::Closed(code))
+}
+
+fn close_code<T>(end: &End<T>) -> (CloseCode, &'static str) {
+    match end {
+        End::PeerClosed => (CloseCode::Normal, ""),
+        End::Silent => (
+            CloseCode::Library(ErrorCode::HeartbeatTimeout.as_u16()),
+            "heartbeat timeout",
+        ),
+        End::Protocol(e) => (CloseCode::Library(e.code().as_u16()), "protocol error"),
+        End::Closed(code) => (CloseCode::Library(code.as_u16()), "closed"),
+        End::Ended => (CloseCode::Normal, "session ended"),
+        End::Interrupted(_) => (CloseCode::Away, "going away"),
+    }
+}

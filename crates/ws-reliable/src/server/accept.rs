@@ -1,0 +1,164 @@
+//! From an upgraded WebSocket to a session: read `Hello`, then create a session or resume one.
+
+use std::sync::Arc;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::WebSocketStream;
+use ws_proto::{
+    ErrorCode, ErrorFrame, Frame, Hello, LostReason, Resume, Session as Machine, SessionLost,
+};
+
+use crate::auth::Principal;
+use crate::codec::{Codec, Incoming};
+use crate::server::control::ServerControl;
+use crate::server::sessions::Attach;
+use crate::server::state::{BoxIo, ServerState};
+use crate::server::task::{self, Identity};
+use crate::session::{Session, SessionInfo};
+use crate::shared::{Shared, now};
+
+/// Takes an upgraded connection of an authenticated `principal` to its session.
+pub(crate) async fn accept(
+    mut ws: WebSocketStream<BoxIo>,
+    principal: Principal,
+    codec: Codec,
+    state: Arc<ServerState>,
+) {
+    let hello = match tokio::time::timeout(state.config.hello_timeout, read_hello(&mut ws, codec))
+        .await
+    {
+        Ok(Ok(hello)) => hello,
+        Ok(Err(e)) => return refuse(&mut ws, codec, error_frame(e.code(), &e.to_string())).await,
+        Err(_) => {
+            return refuse(
+                &mut ws,
+                codec,
+                error_frame(ErrorCode::Unexpected, "no hello in time"),
+            )
+            .await;
+        }
+    };
+    let config = &state.config;
+    let control = ServerControl::new(
+        &principal,
+        Arc::clone(&state.auth),
+        config.refresh_lead,
+        config.refresh_grace,
+    );
+    let attach = |ws, peer_last| Attach {
+        ws,
+        peer_last,
+        codec,
+        control,
+    };
+    match hello.resume {
+        None => create(attach(ws, 0), &principal, state).await,
+        Some(resume) => {
+            let last = resume.last_received;
+            claim(attach(ws, last), &resume, &principal, &state).await;
+        }
+    }
+}
+
+/// Sends `frame` and closes: the answer to a connection that cannot carry a session.
+pub(crate) async fn refuse(ws: &mut WebSocketStream<BoxIo>, codec: Codec, frame: Frame) {
+    let _ = ws.send(codec.encode(&frame)).await;
+    let _ = ws.close(None).await;
+}
+
+async fn read_hello(
+    ws: &mut WebSocketStream<BoxIo>,
+    codec: Codec,
+) -> Result<Hello, ws_proto::Error> {
+    while let Some(message) = ws.next().await {
+        let message = message.map_err(|e| ws_proto::Error::Malformed(e.to_string()))?;
+        match codec.decode(message) {
+            Incoming::Frame(Frame::Hello(hello)) => return Ok(hello),
+            Incoming::Frame(_) => {
+                return Err(ws_proto::Error::Unexpected("the first frame must be hello"));
+            }
+            Incoming::Alive => continue,
+            Incoming::Close => break,
+            Incoming::Malformed(e) => return Err(e),
+        }
+    }
+    Err(ws_proto::Error::Unexpected("closed before hello"))
+}
+
+async fn create(mut attach: Attach<BoxIo>, principal: &Principal, state: Arc<ServerState>) {
+    let machine = match Machine::new(state.config.session.clone(), now()) {
+        Ok(machine) => machine,
+        Err(e) => {
+            return refuse(
+                &mut attach.ws,
+                attach.codec,
+                error_frame(e.code(), &e.to_string()),
+            )
+            .await;
+        }
+    };
+    let shared = Shared::new(machine);
+    let Some(created) = state
+        .sessions
+        .create(&principal.subject, Arc::clone(&shared))
+    else {
+        let frame = error_frame(ErrorCode::RateLimited, "session limit reached, retry later");
+        return refuse(&mut attach.ws, attach.codec, frame).await;
+    };
+    let info = SessionInfo {
+        id: created.id.clone(),
+        subject: principal.subject.clone(),
+    };
+    spawn_handler(Session::new(Arc::clone(&shared), info), &state);
+    let who = Identity {
+        id: created.id,
+        token: created.token,
+    };
+    tokio::spawn(task::run(who, shared, created.rx, Arc::clone(&state)));
+    let _ = created.attach.send(attach).await;
+}
+
+async fn claim(
+    mut attach: Attach<BoxIo>,
+    resume: &Resume,
+    principal: &Principal,
+    state: &ServerState,
+) {
+    let outcome = state
+        .sessions
+        .claim(&resume.session, &resume.token, &principal.subject);
+    let sent = match outcome {
+        Ok(tx) => tx.send(attach).await.map_err(|e| e.0),
+        Err(reason) => return lost(&mut attach, reason).await,
+    };
+    if let Err(mut attach) = sent {
+        lost(&mut attach, LostReason::Expired).await;
+    }
+}
+
+async fn lost(attach: &mut Attach<BoxIo>, reason: LostReason) {
+    let frame = Frame::SessionLost(SessionLost {
+        reason,
+        message: format!("cannot resume: {reason:?}"),
+    });
+    refuse(&mut attach.ws, attach.codec, frame).await;
+}
+
+fn spawn_handler(session: Session, state: &ServerState) {
+    let handler = Arc::clone(&state.handler);
+    tokio::spawn(async move {
+        let outcome = handler(session.clone()).await;
+        if let Err(e) = &outcome {
+            tracing::warn!(session = %session.id(), error = %e, "session handler failed");
+        }
+        // A handler that returns ends its session on purpose, after its last messages land.
+        let _ = session.close().await;
+    });
+}
+
+fn error_frame(code: ErrorCode, message: &str) -> Frame {
+    Frame::Error(ErrorFrame {
+        code: code.as_u16(),
+        message: message.to_owned(),
+    })
+}

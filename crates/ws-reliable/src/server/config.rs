@@ -1,0 +1,117 @@
+//! Server configuration: limits, timeouts and the switches for each pattern.
+
+use std::time::Duration;
+
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+use crate::error::{Error, Result};
+
+/// Server settings. Every default is stated on its field.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// Per-session protocol settings: replay buffer (default 10,000 messages / 1 MiB), ack
+    /// coalescing, heartbeat (25 s / 10 s), resume window (2 min).
+    pub session: ws_proto::Config,
+    /// The path that upgrades to WebSocket. Default `/ws`.
+    pub path: String,
+    /// Longest wait for the HTTP request head (slowloris guard). Default 10 s.
+    pub handshake_timeout: Duration,
+    /// Longest wait for the `Hello` frame after the upgrade. Default 10 s.
+    pub hello_timeout: Duration,
+    /// Most TCP connections at once; more are refused. Default 10,000.
+    pub max_connections: usize,
+    /// Most sessions (attached or waiting for a resume) at once. Default 10,000.
+    pub max_sessions: usize,
+    /// Largest WebSocket message accepted. Default 1 MiB (tungstenite's is 64 MiB).
+    pub max_message_size: usize,
+    /// Read buffer per connection. Default 4 KiB (tungstenite's 128 KiB costs ~135 KiB of
+    /// memory per idle connection).
+    pub read_buffer_size: usize,
+    /// Origins allowed to open a WebSocket (Cross-Site WebSocket Hijacking guard). Empty
+    /// allows any origin, and requests without an `Origin` header are always allowed
+    /// (they do not come from browsers). Default empty.
+    pub allowed_origins: Vec<String>,
+    /// `Access-Control-Allow-Origin` for the health route, so a monitoring page can read it.
+    /// Default none.
+    pub health_cors: Option<String>,
+    /// Serve `GET /health/websocket`. Default on.
+    pub health: bool,
+    /// Ask for a token refresh this long before the credential expires. Default 30 s.
+    pub refresh_lead: Duration,
+    /// Close the connection this long after expiry without a refresh. Default 10 s.
+    pub refresh_grace: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            session: ws_proto::Config::default(),
+            path: "/ws".to_owned(),
+            handshake_timeout: Duration::from_secs(10),
+            hello_timeout: Duration::from_secs(10),
+            max_connections: 10_000,
+            max_sessions: 10_000,
+            max_message_size: 1 << 20,
+            read_buffer_size: 4 << 10,
+            allowed_origins: Vec::new(),
+            health_cors: None,
+            health: true,
+            refresh_lead: Duration::from_secs(30),
+            refresh_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+impl ServerConfig {
+    /// Sets the per-session protocol settings.
+    pub fn session(mut self, session: ws_proto::Config) -> Self {
+        self.session = session;
+        self
+    }
+
+    /// Sets the allowed origins.
+    pub fn allowed_origins<I, S>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.allowed_origins = origins.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets the resume window.
+    pub fn resume_window(mut self, window: Duration) -> Self {
+        self.session.resume_window = window;
+        self
+    }
+
+    /// Checks the values once.
+    pub fn validate(&self) -> Result<()> {
+        self.session.validate()?;
+        if !self.path.starts_with('/') {
+            return Err(Error::Config(format!(
+                "path {:?} must start with '/'",
+                self.path
+            )));
+        }
+        if self.max_connections == 0 || self.max_sessions == 0 || self.max_message_size == 0 {
+            return Err(Error::Config("limits must be positive".to_owned()));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn websocket(&self) -> WebSocketConfig {
+        websocket_config(self.read_buffer_size, self.max_message_size)
+    }
+}
+
+/// The tungstenite settings both sides use.
+pub(crate) fn websocket_config(read_buffer: usize, max_message: usize) -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(read_buffer)
+        .write_buffer_size(16 << 10)
+        .max_write_buffer_size(max_message.saturating_mul(2).max(1 << 20))
+        .max_message_size(Some(max_message))
+        .max_frame_size(Some(max_message))
+}

@@ -1,0 +1,126 @@
+//! The server's per-connection control: credential expiry and refresh.
+//!
+//! When a credential carries an expiry, the server sends a `refresh_request` `refresh_lead`
+//! before it, and closes the connection with code 4007 (`AuthExpired`) when `refresh_grace`
+//! has passed after it without a valid `refresh`. A refresh travels beside the data and
+//! never touches the session's sequence numbers, so it cannot lose or repeat a message.
+
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant, SystemTime};
+
+use parking_lot::Mutex;
+use ws_proto::{ErrorCode, Frame, Refresh, RefreshRequest};
+
+use crate::auth::{Authenticator, Credentials, Principal};
+use crate::conn::Control;
+use crate::shared::{Shared, now};
+
+#[derive(Debug)]
+struct Expiry {
+    at: Option<Instant>,
+    requested: bool,
+}
+
+/// Control for one server-side connection.
+pub(crate) struct ServerControl {
+    expiry: Mutex<Expiry>,
+    subject: String,
+    auth: Arc<dyn Authenticator>,
+    lead: Duration,
+    grace: Duration,
+    this: Weak<ServerControl>,
+}
+
+impl ServerControl {
+    pub(crate) fn new(
+        principal: &Principal,
+        auth: Arc<dyn Authenticator>,
+        lead: Duration,
+        grace: Duration,
+    ) -> Arc<Self> {
+        let at = principal.expires_at.map(to_instant);
+        Arc::new_cyclic(|this| Self {
+            expiry: Mutex::new(Expiry {
+                at,
+                requested: false,
+            }),
+            subject: principal.subject.clone(),
+            auth,
+            lead,
+            grace,
+            this: this.clone(),
+        })
+    }
+
+    /// A refresh arrived: check it off the connection's task, then move the expiry.
+    fn refresh(&self, token: String, shared: &Arc<Shared>) {
+        let Some(this) = self.this.upgrade() else {
+            return;
+        };
+        let wake = Arc::clone(shared);
+        tokio::spawn(async move {
+            let outcome = this.auth.authenticate(&Credentials::token(token)).await;
+            match outcome {
+                Ok(p) if p.subject == this.subject => {
+                    let mut expiry = this.expiry.lock();
+                    expiry.at = p.expires_at.map(to_instant);
+                    expiry.requested = false;
+                }
+                Ok(_) | Err(_) => tracing::warn!(subject = %this.subject, "token refresh rejected"),
+            }
+            wake.wake_conn();
+        });
+    }
+}
+
+impl Control for ServerControl {
+    fn on_frame(&self, frame: Frame, shared: &Arc<Shared>) -> Result<(), ws_proto::Error> {
+        match frame {
+            Frame::Refresh(Refresh { token }) => {
+                self.refresh(token, shared);
+                Ok(())
+            }
+            _ => Err(ws_proto::Error::Unexpected(
+                "frame not allowed from a client",
+            )),
+        }
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        let expiry = self.expiry.lock();
+        let at = expiry.at?;
+        Some(if expiry.requested {
+            at + self.grace
+        } else {
+            at.checked_sub(self.lead).unwrap_or(at)
+        })
+    }
+
+    fn handle_timeout(&self, now: Instant, shared: &Arc<Shared>) -> Option<(ErrorCode, String)> {
+        let mut expiry = self.expiry.lock();
+        let at = expiry.at?;
+        if expiry.requested && now >= at + self.grace {
+            return Some((
+                ErrorCode::AuthExpired,
+                "credential expired without refresh".to_owned(),
+            ));
+        }
+        if !expiry.requested && now + self.lead >= at {
+            expiry.requested = true;
+            let deadline_ms = (at + self.grace).saturating_duration_since(now).as_millis();
+            let request = RefreshRequest {
+                deadline_ms: u64::try_from(deadline_ms).unwrap_or(u64::MAX),
+            };
+            shared.with(|m| m.queue_control(Frame::RefreshRequest(request)));
+        }
+        None
+    }
+}
+
+/// Maps a wall-clock expiry onto the monotonic clock the drivers use.
+fn to_instant(at: SystemTime) -> Instant {
+    let left = at
+        .duration_since(SystemTime::now())
+        .unwrap_or(Duration::ZERO);
+    now() + left
+}

@@ -1,0 +1,164 @@
+//! The HTTP side of the server port: the WebSocket upgrade (origin check, authentication,
+//! subprotocol choice) and the health route, on hyper.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::header::{self, HeaderValue};
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpStream;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::Role;
+
+use crate::auth::Credentials;
+use crate::codec::Codec;
+use crate::server::state::{BoxIo, ServerState};
+use crate::server::{accept, health};
+
+/// An HTTP response with a small in-memory body.
+pub(crate) type HttpResponse = Response<Full<Bytes>>;
+
+/// Serves one TCP connection: HTTP/1.1 requests, one of which may upgrade.
+pub(crate) async fn serve_tcp(tcp: TcpStream, state: Arc<ServerState>) {
+    let _ = tcp.set_nodelay(true);
+    let timeout = state.config.handshake_timeout;
+    let service = service_fn(move |req| {
+        let state = Arc::clone(&state);
+        async move { Ok::<_, Infallible>(route(req, state).await) }
+    });
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(timeout)
+        .serve_connection(TokioIo::new(tcp), service)
+        .with_upgrades();
+    if let Err(e) = connection.await {
+        tracing::debug!(error = %e, "http connection ended with an error");
+    }
+}
+
+async fn route(req: Request<Incoming>, state: Arc<ServerState>) -> HttpResponse {
+    let path = req.uri().path();
+    match *req.method() {
+        Method::GET if path == state.config.path => upgrade(req, state).await,
+        Method::GET if path == "/health/websocket" && state.config.health => {
+            health::respond(&state)
+        }
+        _ => text(StatusCode::NOT_FOUND, "not found"),
+    }
+}
+
+async fn upgrade(mut req: Request<Incoming>, state: Arc<ServerState>) -> HttpResponse {
+    let Some(key) = websocket_key(&req) else {
+        return text(StatusCode::BAD_REQUEST, "expected a WebSocket upgrade");
+    };
+    let origin = header_str(&req, header::ORIGIN).map(str::to_owned);
+    if !origin_allowed(&state.config.allowed_origins, origin.as_deref()) {
+        return text(StatusCode::FORBIDDEN, "origin not allowed");
+    }
+    let offered = offered_protocols(&req);
+    let credentials = Credentials {
+        token: token(&req, &offered),
+        origin,
+    };
+    let principal = match state.auth.authenticate(&credentials).await {
+        Ok(principal) => principal,
+        Err(e) => {
+            return text(
+                StatusCode::from_u16(e.status).unwrap_or(StatusCode::UNAUTHORIZED),
+                &e.reason,
+            );
+        }
+    };
+    let codec = offered.iter().find_map(|p| Codec::from_subprotocol(p));
+    let on_upgrade = hyper::upgrade::on(&mut req);
+    let config = state.config.websocket();
+    tokio::spawn(async move {
+        let Ok(upgraded) = on_upgrade.await else {
+            return;
+        };
+        let io: BoxIo = Box::new(TokioIo::new(upgraded));
+        let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
+        accept::accept(ws, principal, codec.unwrap_or(Codec::Json), state).await;
+    });
+    switching_protocols(&key, codec)
+}
+
+fn switching_protocols(key: &str, codec: Option<Codec>) -> HttpResponse {
+    let mut response = Response::new(Full::default());
+    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let headers = response.headers_mut();
+    headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    if let Ok(accept) = HeaderValue::from_str(&derive_accept_key(key.as_bytes())) {
+        headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+    }
+    if let Some(codec) = codec {
+        headers.insert(
+            header::SEC_WEBSOCKET_PROTOCOL,
+            HeaderValue::from_static(codec.subprotocol()),
+        );
+    }
+    response
+}
+
+fn websocket_key(req: &Request<Incoming>) -> Option<String> {
+    let upgrade = header_str(req, header::UPGRADE)?;
+    if !upgrade.eq_ignore_ascii_case("websocket") {
+        return None;
+    }
+    header_str(req, header::SEC_WEBSOCKET_KEY).map(str::to_owned)
+}
+
+/// No allowlist, or no `Origin` (not a browser), or an exact match.
+pub(crate) fn origin_allowed(allowed: &[String], origin: Option<&str>) -> bool {
+    match origin {
+        None => true,
+        Some(origin) => {
+            allowed.is_empty() || allowed.iter().any(|a| a.eq_ignore_ascii_case(origin))
+        }
+    }
+}
+
+fn offered_protocols(req: &Request<Incoming>) -> Vec<String> {
+    req.headers()
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|p| p.trim().to_owned())
+        .collect()
+}
+
+/// The bearer token: `Authorization` header, else `access_token` query, else subprotocol.
+fn token(req: &Request<Incoming>, offered: &[String]) -> Option<String> {
+    let header = header_str(req, header::AUTHORIZATION).and_then(|v| v.strip_prefix("Bearer "));
+    let query = req.uri().query().and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "access_token")
+            .map(|(_, v)| v.into_owned())
+    });
+    let protocol = offered
+        .iter()
+        .find_map(|p| p.strip_prefix("bearer."))
+        .map(str::to_owned);
+    header.map(str::to_owned).or(query).or(protocol)
+}
+
+fn header_str(req: &Request<Incoming>, name: header::HeaderName) -> Option<&str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// A plain-text response.
+pub(crate) fn text(status: StatusCode, body: &str) -> HttpResponse {
+    let mut response = Response::new(Full::new(Bytes::from(body.to_owned())));
+    *response.status_mut() = status;
+    let kind = HeaderValue::from_static("text/plain; charset=utf-8");
+    response.headers_mut().insert(header::CONTENT_TYPE, kind);
+    response
+}

@@ -1,0 +1,172 @@
+//! The server: accepts TCP connections, upgrades them, and runs one handler per session.
+
+mod accept;
+mod config;
+mod control;
+mod health;
+mod http;
+mod sessions;
+mod state;
+mod task;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio::net::{TcpListener, ToSocketAddrs};
+use tokio::sync::watch;
+
+pub use config::ServerConfig;
+pub(crate) use config::websocket_config;
+pub use state::Io;
+
+use crate::auth::{AllowAll, Authenticator};
+use crate::error::Result;
+use crate::session::Session;
+use sessions::Sessions;
+use state::{Handler, ServerState};
+
+/// Builds a [`Server`].
+pub struct ServerBuilder {
+    config: ServerConfig,
+    auth: Arc<dyn Authenticator>,
+}
+
+impl ServerBuilder {
+    /// Sets the configuration (default: [`ServerConfig::default`]).
+    pub fn config(mut self, config: ServerConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Sets the authenticator (default: [`AllowAll`]).
+    pub fn auth(mut self, auth: impl Authenticator) -> Self {
+        self.auth = Arc::new(auth);
+        self
+    }
+
+    /// Binds the listener. Use port 0 for an ephemeral port.
+    pub async fn bind(self, addr: impl ToSocketAddrs) -> Result<Server> {
+        self.config.validate()?;
+        let listener = TcpListener::bind(addr).await?;
+        Ok(Server {
+            listener,
+            config: self.config,
+            auth: self.auth,
+        })
+    }
+}
+
+/// A bound server, ready to [`Server::serve`].
+pub struct Server {
+    listener: TcpListener,
+    config: ServerConfig,
+    auth: Arc<dyn Authenticator>,
+}
+
+/// Controls a running server.
+#[derive(Clone)]
+pub struct ServerHandle {
+    state: Arc<ServerState>,
+}
+
+impl Server {
+    /// A builder with the defaults.
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder {
+            config: ServerConfig::default(),
+            auth: Arc::new(AllowAll),
+        }
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> Result<SocketAddr> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    /// Starts serving in the background; `handler` runs once per session.
+    pub fn start<F, Fut>(self, handler: F) -> ServerHandle
+    where
+        F: Fn(Session) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<()>> + Send + 'static,
+    {
+        let handler: Handler = Arc::new(move |session| Box::pin(handler(session)));
+        let state = Arc::new(ServerState {
+            sessions: Sessions::new(self.config.max_sessions),
+            config: self.config,
+            auth: self.auth,
+            handler,
+            shutdown: watch::Sender::new(false),
+            connections: AtomicUsize::new(0),
+        });
+        tokio::spawn(accept_loop(self.listener, Arc::clone(&state)));
+        ServerHandle { state }
+    }
+
+    /// Serves until [`ServerHandle::shutdown`] (from a handle obtained elsewhere) or forever.
+    pub async fn serve<F, Fut>(self, handler: F) -> Result<()>
+    where
+        F: Fn(Session) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<()>> + Send + 'static,
+    {
+        let handle = self.start(handler);
+        handle.stopped().await;
+        Ok(())
+    }
+}
+
+impl ServerHandle {
+    /// Stops accepting and disconnects every connection with "going away". Sessions stay
+    /// resumable until their resume window ends.
+    pub fn shutdown(&self) {
+        self.state.shutdown.send_replace(true);
+    }
+
+    /// Resolves once [`ServerHandle::shutdown`] was called.
+    pub async fn stopped(&self) {
+        let mut rx = self.state.shutdown.subscribe();
+        let _ = rx.wait_for(|down| *down).await;
+    }
+
+    /// Live sessions (attached or waiting for a resume).
+    pub fn sessions(&self) -> usize {
+        self.state.sessions.len()
+    }
+
+    /// Open TCP connections.
+    pub fn connections(&self) -> usize {
+        self.state.connections.load(Ordering::Relaxed)
+    }
+
+    /// Serves an already-accepted TCP connection (HTTP and upgrade), for callers that run
+    /// their own accept loop.
+    pub fn serve_connection(&self, tcp: tokio::net::TcpStream) {
+        tokio::spawn(serve_counted(tcp, Arc::clone(&self.state)));
+    }
+}
+
+async fn accept_loop(listener: TcpListener, state: Arc<ServerState>) {
+    let mut shutdown = state.shutdown.subscribe();
+    loop {
+        let tcp = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = shutdown.wait_for(|down| *down) => return,
+        };
+        match tcp {
+            Ok((tcp, _))
+                if state.connections.load(Ordering::Relaxed) < state.config.max_connections =>
+            {
+                tokio::spawn(serve_counted(tcp, Arc::clone(&state)));
+            }
+            Ok(_) => tracing::warn!("connection limit reached; refusing"),
+            Err(e) => tracing::warn!(error = %e, "accept failed"),
+        }
+    }
+}
+
+async fn serve_counted(tcp: tokio::net::TcpStream, state: Arc<ServerState>) {
+    state.connections.fetch_add(1, Ordering::Relaxed);
+    http::serve_tcp(tcp, Arc::clone(&state)).await;
+    state.connections.fetch_sub(1, Ordering::Relaxed);
+}

@@ -1,0 +1,124 @@
+//! The in-memory session registry: ownership, resume tokens, and the channel that hands a
+//! new connection to a session's task.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use rand::RngCore;
+use subtle::ConstantTimeEq;
+use tokio::sync::mpsc;
+use ws_proto::{LostReason, Seq};
+
+use crate::codec::Codec;
+use crate::server::control::ServerControl;
+use crate::shared::Shared;
+
+/// A connection handed to a session task.
+pub(crate) struct Attach<S> {
+    pub(crate) ws: tokio_tungstenite::WebSocketStream<S>,
+    pub(crate) peer_last: Seq,
+    pub(crate) codec: Codec,
+    pub(crate) control: Arc<ServerControl>,
+}
+
+impl<S> std::fmt::Debug for Attach<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Attach")
+            .field("peer_last", &self.peer_last)
+            .field("codec", &self.codec)
+            .finish()
+    }
+}
+
+/// One session as the registry knows it.
+pub(crate) struct Entry<S> {
+    token: String,
+    subject: String,
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) attach: mpsc::Sender<Attach<S>>,
+}
+
+/// Every live session of a server.
+pub(crate) struct Sessions<S> {
+    map: Mutex<HashMap<String, Entry<S>>>,
+    max: usize,
+}
+
+/// A fresh session's identity.
+pub(crate) struct Created<S> {
+    pub(crate) id: String,
+    pub(crate) token: String,
+    pub(crate) attach: mpsc::Sender<Attach<S>>,
+    pub(crate) rx: mpsc::Receiver<Attach<S>>,
+}
+
+impl<S> Sessions<S> {
+    pub(crate) fn new(max: usize) -> Self {
+        Self {
+            map: Mutex::new(HashMap::new()),
+            max,
+        }
+    }
+
+    /// Registers a new session for `subject`; `None` when the session limit is reached.
+    pub(crate) fn create(&self, subject: &str, shared: Arc<Shared>) -> Option<Created<S>> {
+        let mut map = self.map.lock();
+        if map.len() >= self.max {
+            return None;
+        }
+        let (id, token) = (random_hex(16), random_hex(32));
+        let (tx, rx) = mpsc::channel(1);
+        let entry = Entry {
+            token: token.clone(),
+            subject: subject.to_owned(),
+            shared,
+            attach: tx.clone(),
+        };
+        map.insert(id.clone(), entry);
+        Some(Created {
+            id,
+            token,
+            attach: tx,
+            rx,
+        })
+    }
+
+    /// The session `id` if `token` and `subject` match, else why not. The token comparison
+    /// takes the same time wherever the first difference is.
+    pub(crate) fn claim(
+        &self,
+        id: &str,
+        token: &str,
+        subject: &str,
+    ) -> Result<mpsc::Sender<Attach<S>>, LostReason> {
+        let map = self.map.lock();
+        let entry = map.get(id).ok_or(LostReason::Expired)?;
+        let token_ok: bool = entry.token.as_bytes().ct_eq(token.as_bytes()).into();
+        if !token_ok || entry.subject != subject {
+            return Err(LostReason::Unauthorized);
+        }
+        Ok(entry.attach.clone())
+    }
+
+    /// Forgets a session (it ended).
+    pub(crate) fn remove(&self, id: &str) {
+        self.map.lock().remove(id);
+    }
+
+    /// Number of sessions.
+    pub(crate) fn len(&self) -> usize {
+        self.map.lock().len()
+    }
+
+    /// Runs `f` on every session's shared state (for health figures and shutdown).
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&Arc<Shared>)) {
+        self.map.lock().values().for_each(|entry| f(&entry.shared));
+    }
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    hex::encode(buf)
+}

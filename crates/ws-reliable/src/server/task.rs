@@ -1,0 +1,120 @@
+//! A session's task on the server: it outlives connections, attaching each one the registry
+//! hands it, and waits out the resume window between them.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use tokio::sync::mpsc;
+use ws_proto::{ErrorFrame, Frame, Phase, Welcome};
+
+use crate::conn::{self, End};
+use crate::server::sessions::Attach;
+use crate::server::state::{BoxIo, ServerState};
+use crate::shared::{Shared, now};
+
+/// Identity of the session a task drives.
+pub(crate) struct Identity {
+    pub(crate) id: String,
+    pub(crate) token: String,
+}
+
+/// Drives one session until it ends, then removes it from the registry.
+pub(crate) async fn run(
+    who: Identity,
+    shared: Arc<Shared>,
+    mut rx: mpsc::Receiver<Attach<BoxIo>>,
+    state: Arc<ServerState>,
+) {
+    let mut next = rx.recv().await;
+    loop {
+        next = match next.take() {
+            Some(attach) => connected(attach, &who, &shared, &mut rx, &state).await,
+            None => detached(&shared, &mut rx).await,
+        };
+        if matches!(shared.with(|m| m.phase()), Phase::Ended(_)) {
+            break;
+        }
+    }
+    state.sessions.remove(&who.id);
+    shared.wake_app();
+    tracing::debug!(session = %who.id, "session ended");
+}
+
+/// Carries the session over one connection; returns the next connection on a takeover.
+async fn connected(
+    attach: Attach<BoxIo>,
+    who: &Identity,
+    shared: &Arc<Shared>,
+    rx: &mut mpsc::Receiver<Attach<BoxIo>>,
+    state: &Arc<ServerState>,
+) -> Option<Attach<BoxIo>> {
+    let Attach {
+        mut ws,
+        peer_last,
+        codec,
+        control,
+    } = attach;
+    if let Err(e) = shared.with(|m| welcome(m, who, peer_last)) {
+        let frame = Frame::Error(ErrorFrame {
+            code: e.code().as_u16(),
+            message: e.to_string(),
+        });
+        crate::server::accept::refuse(&mut ws, codec, frame).await;
+        return None;
+    }
+    shared.wake_app();
+    let mut shutdown = state.shutdown.subscribe();
+    let interrupt = async {
+        tokio::select! {
+            next = rx.recv() => next,
+            _ = shutdown.wait_for(|down| *down) => None,
+        }
+    };
+    state.connections.fetch_add(1, Ordering::Relaxed);
+    let end = conn::run(ws, shared, codec, &*control, interrupt).await;
+    state.connections.fetch_sub(1, Ordering::Relaxed);
+    match end {
+        End::Interrupted(next) => next,
+        end => {
+            tracing::debug!(session = %who.id, ?end, "connection ended");
+            None
+        }
+    }
+}
+
+/// Attaches the connection and queues the `Welcome` that must be its first frame.
+fn welcome(
+    m: &mut ws_proto::Session,
+    who: &Identity,
+    peer_last: ws_proto::Seq,
+) -> ws_proto::Result<()> {
+    m.attach(peer_last, now())?;
+    let window = u64::try_from(m.config().resume_window.as_millis()).unwrap_or(u64::MAX);
+    m.queue_control(Frame::Welcome(Welcome {
+        session: who.id.clone(),
+        token: who.token.clone(),
+        resumed: m.stats().attaches > 1,
+        last_received: m.last_received(),
+        resume_window_ms: window,
+    }));
+    Ok(())
+}
+
+/// Waits for a resume, or for the resume window to end (the session is then lost). A server
+/// shutdown does not end it: a server restarted on the same state can still resume it.
+async fn detached(
+    shared: &Arc<Shared>,
+    rx: &mut mpsc::Receiver<Attach<BoxIo>>,
+) -> Option<Attach<BoxIo>> {
+    loop {
+        let deadline = shared.with(|m| m.poll_timeout())?;
+        tokio::select! {
+            next = rx.recv() => return next,
+            () = tokio::time::sleep_until(deadline.into()) => {
+                shared.with(|m| m.handle_timeout(now()));
+                shared.wake_app();
+            }
+            () = shared.conn_woken() => {}
+        }
+    }
+}

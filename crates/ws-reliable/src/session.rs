@@ -1,0 +1,246 @@
+//! What the application holds: a session, never a connection. It keeps working across the
+//! peer's reconnects; the driver behind it swaps connections underneath.
+
+use std::sync::Arc;
+
+use ws_proto::{ChunkStatus, Data, Event, LostReason, Payload, Phase, Seq, StreamTx};
+
+use crate::error::{Error, Result};
+use crate::shared::{Shared, now};
+
+/// One message as the application receives it: in order, exactly once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Message {
+    /// The sender's sequence number for it.
+    pub seq: Seq,
+    /// The sender's application message id, if it gave one.
+    pub id: Option<String>,
+    /// The payload.
+    pub payload: Payload,
+    /// Present when the message is a chunk of a stream.
+    pub stream: Option<StreamChunk>,
+}
+
+/// Where a received chunk sits in its stream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamChunk {
+    /// The stream id.
+    pub stream: String,
+    /// The chunk index, from 0.
+    pub index: u64,
+    /// Whether this was the last chunk; its digest matched (a mismatch is an error instead).
+    pub last: bool,
+}
+
+impl Message {
+    /// The payload as text, if it is text.
+    pub fn text(&self) -> Option<&str> {
+        match &self.payload {
+            Payload::Text(text) => Some(text),
+            Payload::Binary(_) => None,
+        }
+    }
+}
+
+/// An application's handle on one session. Clones share the session.
+#[derive(Clone, Debug)]
+pub struct Session {
+    shared: Arc<Shared>,
+    info: Arc<SessionInfo>,
+}
+
+/// Who and which.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// The session id.
+    pub id: String,
+    /// The authenticated subject that owns it (empty when authentication is off).
+    pub subject: String,
+}
+
+impl Session {
+    pub(crate) fn new(shared: Arc<Shared>, info: SessionInfo) -> Self {
+        Self {
+            shared,
+            info: Arc::new(info),
+        }
+    }
+
+    /// The session id.
+    pub fn id(&self) -> &str {
+        &self.info.id
+    }
+
+    /// The authenticated subject that owns the session.
+    pub fn subject(&self) -> &str {
+        &self.info.subject
+    }
+
+    /// Queues a message; it stays buffered until the peer acknowledges it and is replayed
+    /// after a reconnect. Waits while the outbound buffer is full.
+    pub async fn send(&self, payload: impl Into<Payload>) -> Result<Seq> {
+        self.send_data(Data::new(payload)).await
+    }
+
+    /// Like [`Session::send`], with an application message id for idempotency.
+    pub async fn send_with_id(
+        &self,
+        id: impl Into<String>,
+        payload: impl Into<Payload>,
+    ) -> Result<Seq> {
+        self.send_data(Data {
+            id: Some(id.into()),
+            ..Data::new(payload)
+        })
+        .await
+    }
+
+    /// Queues a message without waiting: [`Error::Full`] when the buffer is full.
+    pub fn try_send(&self, payload: impl Into<Payload>) -> Result<Seq> {
+        let data = Data::new(payload);
+        let out = self.shared.with(|m| match m.phase() {
+            Phase::Ended(reason) => Err(lost(reason)),
+            _ if !m.has_room(data.payload_len()) => Err(Error::Full),
+            _ => m.send(data).map_err(Error::from),
+        });
+        self.shared.wake_conn();
+        out
+    }
+
+    /// Receives the next message: `Ok(None)` once the peer closed the session on purpose,
+    /// [`Error::SessionLost`] when it was lost, [`Error::StreamCorrupted`] for a stream whose
+    /// digest did not match.
+    pub async fn recv(&self) -> Result<Option<Message>> {
+        let out = self.shared.wait_app(next_message).await;
+        self.shared.wake_conn();
+        out
+    }
+
+    /// Starts a stream: chunks of one logical response that survive disconnects and end with
+    /// a digest the receiver verifies.
+    pub fn open_stream(&self, id: impl Into<String>) -> StreamWriter {
+        StreamWriter {
+            session: self.clone(),
+            tx: StreamTx::new(id),
+        }
+    }
+
+    /// Waits until the peer has acknowledged everything sent so far.
+    pub async fn flush(&self) -> Result<()> {
+        self.shared
+            .wait_app(|m| match m.phase() {
+                Phase::Ended(reason) if m.buffered().0 > 0 => Some(Err(lost(reason))),
+                _ => (m.buffered().0 == 0).then_some(Ok(())),
+            })
+            .await
+    }
+
+    /// Ends the session on purpose: the peer's `recv` returns `Ok(None)` after everything
+    /// already sent. Waits for the acknowledgements first, so nothing is cut off.
+    pub async fn close(&self) -> Result<()> {
+        self.flush().await?;
+        self.shared.with(|m| m.lose(LostReason::Closed));
+        self.shared.wake_conn();
+        Ok(())
+    }
+
+    /// Messages and payload bytes waiting for the peer's acknowledgement.
+    pub fn buffered(&self) -> (usize, usize) {
+        self.shared.with(|m| m.buffered())
+    }
+
+    async fn send_data(&self, data: Data) -> Result<Seq> {
+        let len = data.payload_len();
+        let mut data = Some(data);
+        let out = self
+            .shared
+            .wait_app(|m| match m.phase() {
+                Phase::Ended(reason) => Some(Err(lost(reason))),
+                _ if !m.has_room(len) => None,
+                _ => data.take().map(|d| m.send(d).map_err(Error::from)),
+            })
+            .await;
+        self.shared.wake_conn();
+        out
+    }
+}
+
+/// The writing end of a stream.
+#[derive(Debug)]
+pub struct StreamWriter {
+    session: Session,
+    tx: StreamTx,
+}
+
+impl StreamWriter {
+    /// Sends one chunk. Waits while the outbound buffer is full.
+    pub async fn write(&mut self, payload: impl Into<Payload>) -> Result<Seq> {
+        self.send(payload.into(), false).await
+    }
+
+    /// Sends the final chunk (may be empty), which carries the digest of the whole stream.
+    pub async fn finish(mut self, payload: impl Into<Payload>) -> Result<Seq> {
+        self.send(payload.into(), true).await
+    }
+
+    async fn send(&mut self, payload: Payload, last: bool) -> Result<Seq> {
+        let part = self.tx.part(&payload, last)?;
+        self.session
+            .send_data(Data {
+                stream: Some(part),
+                ..Data::new(payload)
+            })
+            .await
+    }
+}
+
+fn lost(reason: LostReason) -> Error {
+    Error::SessionLost(reason)
+}
+
+/// The next application-visible outcome from the machine, if there is one yet. Messages
+/// queued before a loss are delivered first; the loss itself is read from the phase.
+fn next_message(m: &mut ws_proto::Session) -> Option<Result<Option<Message>>> {
+    loop {
+        match m.poll_event(now()) {
+            Some(Event::Message(data)) => return Some(Ok(Some(to_message(data, None)))),
+            Some(Event::Chunk(data, status)) => return Some(chunk(data, status)),
+            Some(Event::PeerSilent | Event::Lost(_)) => continue,
+            None => {
+                let Phase::Ended(reason) = m.phase() else {
+                    return None;
+                };
+                return Some(if reason == LostReason::Closed {
+                    Ok(None)
+                } else {
+                    Err(lost(reason))
+                });
+            }
+        }
+    }
+}
+
+fn chunk(data: Data, status: ChunkStatus) -> Result<Option<Message>> {
+    let Some(part) = data.stream.clone() else {
+        return Ok(Some(to_message(data, None)));
+    };
+    if status == ChunkStatus::Corrupted {
+        return Err(Error::StreamCorrupted(part.id));
+    }
+    let info = StreamChunk {
+        stream: part.id,
+        index: part.index,
+        last: part.last,
+    };
+    Ok(Some(to_message(data, Some(info))))
+}
+
+fn to_message(data: Data, stream: Option<StreamChunk>) -> Message {
+    Message {
+        seq: data.seq,
+        id: data.id,
+        payload: data.payload,
+        stream,
+    }
+}

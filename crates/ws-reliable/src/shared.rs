@@ -1,0 +1,66 @@
+//! The meeting point of the application and the connection driver: one session machine
+//! behind a lock, and two wake-up signals, one each way.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use parking_lot::Mutex;
+use tokio::sync::Notify;
+use ws_proto::Session as Machine;
+
+/// The current instant, from tokio's clock so that paused-time tests control it.
+pub(crate) fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
+}
+
+/// A session machine shared by the application handle and the connection driver.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    machine: Mutex<Machine>,
+    to_conn: Notify,
+    to_app: Notify,
+}
+
+impl Shared {
+    pub(crate) fn new(machine: Machine) -> Arc<Self> {
+        Arc::new(Self {
+            machine: Mutex::new(machine),
+            to_conn: Notify::new(),
+            to_app: Notify::new(),
+        })
+    }
+
+    /// Runs `f` on the machine under the lock. Never hold the lock across an await.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Machine) -> R) -> R {
+        f(&mut self.machine.lock())
+    }
+
+    /// Tells the connection driver that there is something to transmit or a new deadline.
+    pub(crate) fn wake_conn(&self) {
+        self.to_conn.notify_one();
+    }
+
+    /// Tells every waiting application call that events or room may be available.
+    pub(crate) fn wake_app(&self) {
+        self.to_app.notify_waiters();
+    }
+
+    /// Resolves at the next [`Shared::wake_conn`] (or at once if one is pending).
+    pub(crate) async fn conn_woken(&self) {
+        self.to_conn.notified().await;
+    }
+
+    /// Runs `f` until it returns `Some`, re-checking each time the driver wakes the
+    /// application. The wake-up is armed before `f` runs, so none is missed.
+    pub(crate) async fn wait_app<R>(&self, mut f: impl FnMut(&mut Machine) -> Option<R>) -> R {
+        loop {
+            let notified = self.to_app.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(out) = self.with(&mut f) {
+                return out;
+            }
+            notified.await;
+        }
+    }
+}
