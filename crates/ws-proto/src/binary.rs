@@ -10,7 +10,8 @@
 //! ```
 //!
 //! Varints are unsigned LEB128 (at most 10 bytes). Flags: bit 0 binary payload (else UTF-8
-//! text), bit 1 id present, bit 2 stream present, bit 3 last chunk, bit 4 digest present.
+//! text), bit 1 id present, bit 2 stream present, bit 3 last chunk, bit 4 digest present,
+//! bit 5 state-sync message.
 //! The payload runs to the end of the message.
 
 use bytes::{BufMut, Bytes, BytesMut};
@@ -27,7 +28,8 @@ const F_ID: u8 = 1 << 1;
 const F_STREAM: u8 = 1 << 2;
 const F_LAST: u8 = 1 << 3;
 const F_DIGEST: u8 = 1 << 4;
-const F_KNOWN: u8 = F_BINARY | F_ID | F_STREAM | F_LAST | F_DIGEST;
+const F_STATE: u8 = 1 << 5;
+const F_KNOWN: u8 = F_BINARY | F_ID | F_STREAM | F_LAST | F_DIGEST | F_STATE;
 
 /// Encodes a frame.
 pub fn encode(frame: &Frame) -> Bytes {
@@ -97,6 +99,7 @@ fn encode_data(data: &Data) -> Bytes {
 
 fn stream_flags(data: &Data) -> u8 {
     let mut flags = if data.id.is_some() { F_ID } else { 0 };
+    flags |= if data.state { F_STATE } else { 0 };
     if let Some(part) = &data.stream {
         flags |= F_STREAM;
         flags |= if part.last { F_LAST } else { 0 };
@@ -121,19 +124,23 @@ fn decode_data(r: &mut Reader<'_>) -> Result<Data> {
     } else {
         None
     };
-    let rest = r.bytes.slice(r.pos..);
-    let payload = if flags & F_BINARY != 0 {
-        Payload::Binary(rest)
-    } else {
-        let text = String::from_utf8(rest.to_vec()).map_err(|e| malformed(&e.to_string()))?;
-        Payload::Text(text)
-    };
+    let payload = decode_payload(r.bytes.slice(r.pos..), flags)?;
+    let state = flags & F_STATE != 0;
     Ok(Data {
         seq,
         id,
         stream,
         payload,
+        state,
     })
+}
+
+fn decode_payload(rest: Bytes, flags: u8) -> Result<Payload> {
+    if flags & F_BINARY != 0 {
+        return Ok(Payload::Binary(rest));
+    }
+    let text = String::from_utf8(rest.to_vec()).map_err(|e| malformed(&e.to_string()))?;
+    Ok(Payload::Text(text))
 }
 
 fn decode_stream(r: &mut Reader<'_>, flags: u8) -> Result<StreamPart> {

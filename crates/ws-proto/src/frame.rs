@@ -79,6 +79,10 @@ pub struct Data {
     /// Present when the frame is one chunk of a stream.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<StreamPart>,
+    /// Marks a protocol message riding the reliable sequence (state sync): its payload is a
+    /// JSON [`StateFrame`], for the session layer rather than the application.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub state: bool,
     /// The payload.
     #[serde(flatten)]
     pub payload: Payload,
@@ -193,16 +197,23 @@ pub enum StateFrame {
         version: u64,
         /// A JSON merge patch (RFC 7386).
         delta: serde_json::Value,
+        /// On the copy sent to the session whose `Update` caused it: that update's `req`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        req: Option<u64>,
     },
     /// Propose a change against `expected`.
     Update {
+        /// The sender's request number, echoed in the answer.
+        req: u64,
         /// The version the change was made against.
         expected: u64,
         /// A JSON merge patch (RFC 7386).
         delta: serde_json::Value,
     },
-    /// An `Update` was made against a stale version.
+    /// An `Update` was made against a stale version; nothing changed.
     Conflict {
+        /// The update's request number.
+        req: u64,
         /// The version the update expected.
         expected: u64,
         /// The current version.
@@ -297,6 +308,7 @@ impl Data {
             seq: 0,
             id: None,
             stream: None,
+            state: false,
             payload: payload.into(),
         }
     }

@@ -76,6 +76,7 @@ pub struct Session {
     outbound: Outbound,
     streams: StreamRx,
     events: VecDeque<Event>,
+    states: VecDeque<Data>,
     control: VecDeque<Frame>,
     lost_frame: Option<LostReason>,
     last_heard: Instant,
@@ -95,6 +96,7 @@ impl Session {
             config,
             phase: Phase::Detached(now),
             events: VecDeque::new(),
+            states: VecDeque::new(),
             control: VecDeque::new(),
             lost_frame: None,
             last_heard: now,
@@ -218,6 +220,14 @@ impl Session {
         Some(event)
     }
 
+    /// The next state-sync message (data marked `state`), for the session layer. Taking it
+    /// acknowledges it, like [`Session::poll_event`].
+    pub fn poll_state(&mut self, now: Instant) -> Option<Data> {
+        let data = self.states.pop_front()?;
+        self.inbound.consumed(data.seq, data.payload_len(), now);
+        Some(data)
+    }
+
     /// Events waiting for the application (received, not yet consumed).
     pub fn pending_events(&self) -> usize {
         self.events.len()
@@ -290,6 +300,11 @@ impl Session {
     fn on_data(&mut self, data: Data) -> Result<()> {
         if self.inbound.check(data.seq)? == Verdict::Duplicate {
             self.stats.duplicates += 1;
+            return Ok(());
+        }
+        if data.state {
+            self.inbound.commit();
+            self.states.push_back(data);
             return Ok(());
         }
         let event = match &data.stream {

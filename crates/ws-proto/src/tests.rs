@@ -277,12 +277,14 @@ fn arb_data() -> impl Strategy<Value = Data> {
         proptest::option::of(".{0,8}"),
         proptest::option::of(stream),
         arb_payload(),
+        any::<bool>(),
     )
-        .prop_map(|(seq, id, stream, payload)| Data {
+        .prop_map(|(seq, id, stream, payload, state)| Data {
             seq,
             id,
             stream,
             payload,
+            state,
         })
 }
 
@@ -315,7 +317,11 @@ fn arb_frame() -> impl Strategy<Value = Frame> {
         any::<u64>().prop_map(|deadline_ms| Frame::RefreshRequest(RefreshRequest { deadline_ms })),
         ".{0,20}".prop_map(|token| Frame::Refresh(Refresh { token })),
         (any::<u64>(), any::<u64>()).prop_map(|(expected, current)| Frame::State(
-            StateFrame::Conflict { expected, current }
+            StateFrame::Conflict {
+                req: expected ^ 1,
+                expected,
+                current
+            }
         )),
     ]
 }
@@ -340,4 +346,21 @@ proptest! {
         wire[i] = byte;
         let _ = binary::decode(&Bytes::from(wire));
     }
+}
+
+#[test]
+fn state_messages_bypass_the_application_queue() {
+    let now = Instant::now();
+    let (mut a, mut b) = attached_pair(Config::default(), now);
+    a.send(Data::new("app")).unwrap();
+    a.send(Data {
+        state: true,
+        ..Data::new("{\"sync\":{\"version\":0}}")
+    })
+    .unwrap();
+    pump(&mut a, &mut b, now);
+    let state = b.poll_state(now).unwrap();
+    assert_eq!((state.seq, state.state), (2, true));
+    assert_eq!(messages(&mut b, now), vec!["app".to_owned()]);
+    assert_eq!(b.poll_state(now), None);
 }

@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use dedup::{MessageId, ShardedWindow, Verdict};
+
 use ws_proto::{ChunkStatus, Data, Event, LostReason, Payload, Phase, Seq, StreamTx};
 
 use crate::error::{Error, Result};
@@ -48,6 +50,7 @@ impl Message {
 pub struct Session {
     shared: Arc<Shared>,
     info: Arc<SessionInfo>,
+    dedup: Option<Arc<ShardedWindow>>,
 }
 
 /// Who and which.
@@ -60,11 +63,12 @@ pub struct SessionInfo {
 }
 
 impl Session {
-    pub(crate) fn new(shared: Arc<Shared>, info: SessionInfo) -> Self {
-        Self {
-            shared,
-            info: Arc::new(info),
-        }
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        info: SessionInfo,
+        dedup: Option<Arc<ShardedWindow>>,
+    ) -> Self {
+        Self { shared, info: Arc::new(info), dedup }
     }
 
     /// The session id.
@@ -111,10 +115,19 @@ impl Session {
     /// Receives the next message: `Ok(None)` once the peer closed the session on purpose,
     /// [`Error::SessionLost`] when it was lost, [`Error::StreamCorrupted`] for a stream whose
     /// digest did not match.
+    ///
+    /// A message carrying an application id already seen from the same subject within the
+    /// dedup window (even in an earlier session) is dropped here: ids make resends after a
+    /// lost session idempotent.
     pub async fn recv(&self) -> Result<Option<Message>> {
-        let out = self.shared.wait_app(next_message).await;
-        self.shared.wake_conn();
-        out
+        loop {
+            let out = self.shared.wait_app(next_message).await;
+            self.shared.wake_conn();
+            match &out {
+                Ok(Some(message)) if self.seen_before(message) => continue,
+                _ => return out,
+            }
+        }
     }
 
     /// Starts a stream: chunks of one logical response that survive disconnects and end with
@@ -148,6 +161,19 @@ impl Session {
     /// Messages and payload bytes waiting for the peer's acknowledgement.
     pub fn buffered(&self) -> (usize, usize) {
         self.shared.with(|m| m.buffered())
+    }
+
+    fn seen_before(&self, message: &Message) -> bool {
+        let (Some(window), Some(id)) = (&self.dedup, &message.id) else { return false };
+        let key = MessageId::explicit(format!("{}\u{0}{}", self.info.subject, id));
+        match window.check_and_insert(key, now()) {
+            Verdict::Duplicate => true,
+            Verdict::Fresh => false,
+            Verdict::Rejected => {
+                tracing::warn!(session = %self.info.id, "dedup window full; delivering unchecked");
+                false
+            }
+        }
     }
 
     async fn send_data(&self, data: Data) -> Result<Seq> {

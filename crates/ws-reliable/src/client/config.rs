@@ -24,6 +24,9 @@ pub struct ClientConfig {
     pub max_message_size: usize,
     /// Read buffer. Default 4 KiB.
     pub read_buffer_size: usize,
+    /// Drop received messages whose application id was already seen within the window.
+    /// Default on, 5 min TTL, 100,000 ids. `None` turns it off.
+    pub dedup: Option<dedup::Config>,
 }
 
 impl Default for ClientConfig {
@@ -35,6 +38,7 @@ impl Default for ClientConfig {
             connect_timeout: Duration::from_secs(10),
             max_message_size: 1 << 20,
             read_buffer_size: 4 << 10,
+            dedup: Some(dedup::Config::default()),
         }
     }
 }

@@ -82,28 +82,22 @@ impl ClientBuilder {
         let mut machine = Machine::new(self.config.session.clone(), now())?;
         machine.attach(welcome.last_received, now())?;
         let shared = Shared::new(machine);
-        let info = SessionInfo {
-            id: welcome.session.clone(),
-            subject: String::new(),
-        };
+        let info = SessionInfo { id: welcome.session.clone(), subject: String::new() };
+        let session = Session::new(Arc::clone(&shared), info, dedup_window(self.config.dedup.as_ref())?);
         let (state_tx, state) = watch::channel(ConnState::Connected);
         let (stop, stop_rx) = watch::channel(false);
-        let ctx = task::Context {
-            url,
-            config: self.config,
-            tokens: self.tokens,
-            welcome,
-            state: state_tx,
-            stop: stop_rx,
-        };
-        let task = tokio::spawn(task::run(ws, Arc::clone(&shared), ctx));
-        Ok(Client {
-            session: Session::new(shared, info),
-            state,
-            stop,
-            task,
-        })
+        let (config, tokens) = (self.config, self.tokens);
+        let ctx = task::Context { url, config, tokens, welcome, state: state_tx, stop: stop_rx };
+        let task = tokio::spawn(task::run(ws, shared, ctx));
+        Ok(Client { session, state, stop, task })
     }
+}
+
+/// Builds the dedup window a configuration asks for.
+pub(crate) fn dedup_window(config: Option<&dedup::Config>) -> Result<Option<Arc<dedup::ShardedWindow>>> {
+    let Some(config) = config else { return Ok(None) };
+    let window = dedup::ShardedWindow::new(config.clone()).map_err(|e| crate::Error::Config(e.to_string()))?;
+    Ok(Some(Arc::new(window)))
 }
 
 /// A connected client. Dropping it stops reconnecting.

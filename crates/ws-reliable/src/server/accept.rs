@@ -109,7 +109,7 @@ async fn create(mut attach: Attach<BoxIo>, principal: &Principal, state: Arc<Ser
         id: created.id.clone(),
         subject: principal.subject.clone(),
     };
-    spawn_handler(Session::new(Arc::clone(&shared), info), &state);
+    spawn_handler(Session::new(Arc::clone(&shared), info, state.dedup.clone()), &state);
     let who = Identity {
         id: created.id,
         token: created.token,

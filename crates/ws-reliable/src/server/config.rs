@@ -37,6 +37,9 @@ pub struct ServerConfig {
     pub health_cors: Option<String>,
     /// Serve `GET /health/websocket`. Default on.
     pub health: bool,
+    /// Drop messages whose application id was already seen from the same subject within
+    /// the window (across sessions). Default on, 5 min TTL, 100,000 ids. `None` turns it off.
+    pub dedup: Option<dedup::Config>,
     /// Ask for a token refresh this long before the credential expires. Default 30 s.
     pub refresh_lead: Duration,
     /// Close the connection this long after expiry without a refresh. Default 10 s.
@@ -57,6 +60,7 @@ impl Default for ServerConfig {
             allowed_origins: Vec::new(),
             health_cors: None,
             health: true,
+            dedup: Some(dedup::Config::default()),
             refresh_lead: Duration::from_secs(30),
             refresh_grace: Duration::from_secs(10),
         }

@@ -49,12 +49,9 @@ impl ServerBuilder {
     /// Binds the listener. Use port 0 for an ephemeral port.
     pub async fn bind(self, addr: impl ToSocketAddrs) -> Result<Server> {
         self.config.validate()?;
+        let dedup = crate::client::dedup_window(self.config.dedup.as_ref())?;
         let listener = TcpListener::bind(addr).await?;
-        Ok(Server {
-            listener,
-            config: self.config,
-            auth: self.auth,
-        })
+        Ok(Server { listener, config: self.config, auth: self.auth, dedup })
     }
 }
 
@@ -63,6 +60,7 @@ pub struct Server {
     listener: TcpListener,
     config: ServerConfig,
     auth: Arc<dyn Authenticator>,
+    dedup: Option<Arc<dedup::ShardedWindow>>,
 }
 
 /// Controls a running server.
@@ -99,6 +97,7 @@ impl Server {
             handler,
             shutdown: watch::Sender::new(false),
             connections: AtomicUsize::new(0),
+            dedup: self.dedup,
         });
         tokio::spawn(accept_loop(self.listener, Arc::clone(&state)));
         ServerHandle { state }

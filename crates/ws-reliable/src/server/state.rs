@@ -35,4 +35,5 @@ pub(crate) struct ServerState {
     pub(crate) handler: Handler,
     pub(crate) shutdown: watch::Sender<bool>,
     pub(crate) connections: AtomicUsize,
+    pub(crate) dedup: Option<Arc<dedup::ShardedWindow>>,
 }
