@@ -16,7 +16,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use ws_proto::{ErrorCode, ErrorFrame, Frame, Phase, Transmit};
+use ws_proto::{Data, ErrorCode, ErrorFrame, Frame, Phase, Transmit};
 
 use crate::codec::{Codec, Incoming};
 use crate::shared::{Shared, now};
@@ -29,6 +29,8 @@ const BATCH: usize = 256;
 pub(crate) trait Control: Send + Sync {
     /// A frame the session machine does not consume.
     fn on_frame(&self, frame: Frame, shared: &Arc<Shared>) -> Result<(), ws_proto::Error>;
+    /// A state-sync message, delivered exactly once and in order.
+    fn on_state(&self, data: &Data, shared: &Arc<Shared>) -> Result<(), ws_proto::Error>;
     /// The next deadline of this side's own timers.
     fn poll_timeout(&self) -> Option<Instant>;
     /// This side's timers fired; `Some` closes the connection with that code and reason.
@@ -124,6 +126,9 @@ fn on_frame(
     let extra = shared.with(|m| m.handle_frame(frame, now()))?;
     if let Some(extra) = extra {
         control.on_frame(extra, shared)?;
+    }
+    while let Some(data) = shared.with(|m| m.poll_state(now())) {
+        control.on_state(&data, shared)?;
     }
     shared.wake_app();
     shared.wake_conn();

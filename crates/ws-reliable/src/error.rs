@@ -13,6 +13,14 @@ pub enum Error {
     /// explicit loss the guarantee promises instead of a silent gap).
     #[error("session lost: {0:?}")]
     SessionLost(LostReason),
+    /// A shared-state update was made against a stale version; nothing changed (expected).
+    #[error("state conflict: expected version {expected}, current is {current}")]
+    Conflict {
+        /// The version the update was made against.
+        expected: u64,
+        /// The current version.
+        current: u64,
+    },
     /// The outbound buffer is full (expected: backpressure from `try_send`).
     #[error("outbound buffer full")]
     Full,

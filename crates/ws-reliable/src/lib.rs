@@ -38,10 +38,12 @@ mod error;
 mod server;
 mod session;
 mod shared;
+mod sync;
 
 pub use client::{Client, ClientBuilder, ClientConfig, ConnState, TokenProvider};
 pub use codec::Codec;
 pub use error::{Error, Result};
 pub use server::{Io, Server, ServerBuilder, ServerConfig, ServerHandle};
 pub use session::{Message, Session, SessionInfo, StreamChunk, StreamWriter};
+pub use sync::SharedState;
 pub use ws_proto::{self as proto, LostReason, Payload, Seq};

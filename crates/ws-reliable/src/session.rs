@@ -68,7 +68,11 @@ impl Session {
         info: SessionInfo,
         dedup: Option<Arc<ShardedWindow>>,
     ) -> Self {
-        Self { shared, info: Arc::new(info), dedup }
+        Self {
+            shared,
+            info: Arc::new(info),
+            dedup,
+        }
     }
 
     /// The session id.
@@ -164,7 +168,9 @@ impl Session {
     }
 
     fn seen_before(&self, message: &Message) -> bool {
-        let (Some(window), Some(id)) = (&self.dedup, &message.id) else { return false };
+        let (Some(window), Some(id)) = (&self.dedup, &message.id) else {
+            return false;
+        };
         let key = MessageId::explicit(format!("{}\u{0}{}", self.info.subject, id));
         match window.check_and_insert(key, now()) {
             Verdict::Duplicate => true,

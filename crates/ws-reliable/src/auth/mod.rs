@@ -5,6 +5,11 @@ use std::time::SystemTime;
 
 use async_trait::async_trait;
 
+mod jwt;
+pub use jwt::{DEFAULT_LEEWAY, Jwt};
+#[cfg(test)]
+mod tests;
+
 /// What a client presented at the upgrade.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]

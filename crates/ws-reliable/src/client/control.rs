@@ -3,15 +3,17 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use ws_proto::{ErrorCode, Frame, Refresh};
+use ws_proto::{Data, ErrorCode, Frame, Refresh};
 
 use crate::client::TokenProvider;
 use crate::conn::Control;
 use crate::shared::Shared;
+use crate::sync::StateCache;
 
 /// Control for the client's connection.
 pub(crate) struct ClientControl {
     pub(crate) tokens: Option<TokenProvider>,
+    pub(crate) state: Arc<StateCache>,
 }
 
 impl Control for ClientControl {
@@ -35,6 +37,11 @@ impl Control for ClientControl {
                 "frame not allowed from a server",
             )),
         }
+    }
+
+    fn on_state(&self, data: &Data, _: &Arc<Shared>) -> Result<(), ws_proto::Error> {
+        self.state.on_frame(crate::sync::decode(data)?);
+        Ok(())
     }
 
     fn poll_timeout(&self) -> Option<Instant> {

@@ -18,6 +18,7 @@ pub use config::ClientConfig;
 use crate::error::Result;
 use crate::session::{Message, Session, SessionInfo};
 use crate::shared::{Shared, now};
+use crate::sync::{SharedState, StateCache};
 
 /// Supplies a fresh credential at connect, reconnect and refresh; `None` connects without.
 pub type TokenProvider =
@@ -82,21 +83,50 @@ impl ClientBuilder {
         let mut machine = Machine::new(self.config.session.clone(), now())?;
         machine.attach(welcome.last_received, now())?;
         let shared = Shared::new(machine);
-        let info = SessionInfo { id: welcome.session.clone(), subject: String::new() };
-        let session = Session::new(Arc::clone(&shared), info, dedup_window(self.config.dedup.as_ref())?);
+        let info = SessionInfo {
+            id: welcome.session.clone(),
+            subject: String::new(),
+        };
+        let session = Session::new(
+            Arc::clone(&shared),
+            info,
+            dedup_window(self.config.dedup.as_ref())?,
+        );
         let (state_tx, state) = watch::channel(ConnState::Connected);
-        let (stop, stop_rx) = watch::channel(false);
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let cache = StateCache::new();
+        cache.start(&shared);
         let (config, tokens) = (self.config, self.tokens);
-        let ctx = task::Context { url, config, tokens, welcome, state: state_tx, stop: stop_rx };
+        let stop = stop_rx;
+        let ctx = task::Context {
+            url,
+            config,
+            tokens,
+            welcome,
+            state: state_tx,
+            stop,
+            cache: Arc::clone(&cache),
+        };
         let task = tokio::spawn(task::run(ws, shared, ctx));
-        Ok(Client { session, state, stop, task })
+        Ok(Client {
+            session,
+            state,
+            stop: stop_tx,
+            task,
+            cache,
+        })
     }
 }
 
 /// Builds the dedup window a configuration asks for.
-pub(crate) fn dedup_window(config: Option<&dedup::Config>) -> Result<Option<Arc<dedup::ShardedWindow>>> {
-    let Some(config) = config else { return Ok(None) };
-    let window = dedup::ShardedWindow::new(config.clone()).map_err(|e| crate::Error::Config(e.to_string()))?;
+pub(crate) fn dedup_window(
+    config: Option<&dedup::Config>,
+) -> Result<Option<Arc<dedup::ShardedWindow>>> {
+    let Some(config) = config else {
+        return Ok(None);
+    };
+    let window = dedup::ShardedWindow::new(config.clone())
+        .map_err(|e| crate::Error::Config(e.to_string()))?;
     Ok(Some(Arc::new(window)))
 }
 
@@ -106,6 +136,7 @@ pub struct Client {
     state: watch::Receiver<ConnState>,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
+    cache: Arc<StateCache>,
 }
 
 impl Client {
@@ -128,6 +159,11 @@ impl Client {
     /// The session handle (streams, `try_send`, `flush`).
     pub fn session(&self) -> &Session {
         &self.session
+    }
+
+    /// The subject's shared document, kept current by the server (state sync).
+    pub fn shared_state(&self) -> SharedState {
+        SharedState::new(Arc::clone(&self.cache))
     }
 
     /// The connection state, observable.

@@ -15,6 +15,7 @@ use crate::client::{ClientConfig, ConnState, TokenProvider};
 use crate::conn::{self, End};
 use crate::error::Error;
 use crate::shared::{Shared, now};
+use crate::sync::StateCache;
 
 /// What the driver needs besides the session.
 pub(crate) struct Context {
@@ -24,12 +25,14 @@ pub(crate) struct Context {
     pub(crate) welcome: Welcome,
     pub(crate) state: watch::Sender<ConnState>,
     pub(crate) stop: watch::Receiver<bool>,
+    pub(crate) cache: Arc<StateCache>,
 }
 
 /// Drives the session until it ends or the client stops.
 pub(crate) async fn run(ws: Ws, shared: Arc<Shared>, mut ctx: Context) {
     let control = ClientControl {
         tokens: ctx.tokens.clone(),
+        state: Arc::clone(&ctx.cache),
     };
     let mut ws = Some(ws);
     while let Some(current) = ws.take() {
@@ -53,6 +56,7 @@ pub(crate) async fn run(ws: Ws, shared: Arc<Shared>, mut ctx: Context) {
         _ => ConnState::Closed,
     };
     ctx.state.send_replace(final_state);
+    ctx.cache.fail_pending();
     shared.wake_app();
 }
 

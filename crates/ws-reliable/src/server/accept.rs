@@ -38,13 +38,7 @@ pub(crate) async fn accept(
             .await;
         }
     };
-    let config = &state.config;
-    let control = ServerControl::new(
-        &principal,
-        Arc::clone(&state.auth),
-        config.refresh_lead,
-        config.refresh_grace,
-    );
+    let control = ServerControl::new(&principal, &state);
     let attach = |ws, peer_last| Attach {
         ws,
         peer_last,
@@ -109,7 +103,10 @@ async fn create(mut attach: Attach<BoxIo>, principal: &Principal, state: Arc<Ser
         id: created.id.clone(),
         subject: principal.subject.clone(),
     };
-    spawn_handler(Session::new(Arc::clone(&shared), info, state.dedup.clone()), &state);
+    spawn_handler(
+        Session::new(Arc::clone(&shared), info, state.dedup.clone()),
+        &state,
+    );
     let who = Identity {
         id: created.id,
         token: created.token,

@@ -40,6 +40,8 @@ pub struct ServerConfig {
     /// Drop messages whose application id was already seen from the same subject within
     /// the window (across sessions). Default on, 5 min TTL, 100,000 ids. `None` turns it off.
     pub dedup: Option<dedup::Config>,
+    /// Accept state-sync messages (one shared JSON document per subject). Default on.
+    pub state_sync: bool,
     /// Ask for a token refresh this long before the credential expires. Default 30 s.
     pub refresh_lead: Duration,
     /// Close the connection this long after expiry without a refresh. Default 10 s.
@@ -61,6 +63,7 @@ impl Default for ServerConfig {
             health_cors: None,
             health: true,
             dedup: Some(dedup::Config::default()),
+            state_sync: true,
             refresh_lead: Duration::from_secs(30),
             refresh_grace: Duration::from_secs(10),
         }

@@ -9,11 +9,13 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant, SystemTime};
 
 use parking_lot::Mutex;
-use ws_proto::{ErrorCode, Frame, Refresh, RefreshRequest};
+use ws_proto::{Data, ErrorCode, Frame, Refresh, RefreshRequest};
 
 use crate::auth::{Authenticator, Credentials, Principal};
 use crate::conn::Control;
+use crate::server::state::ServerState;
 use crate::shared::{Shared, now};
+use crate::sync::StateHub;
 
 #[derive(Debug)]
 struct Expiry {
@@ -26,18 +28,14 @@ pub(crate) struct ServerControl {
     expiry: Mutex<Expiry>,
     subject: String,
     auth: Arc<dyn Authenticator>,
+    hub: Option<Arc<StateHub>>,
     lead: Duration,
     grace: Duration,
     this: Weak<ServerControl>,
 }
 
 impl ServerControl {
-    pub(crate) fn new(
-        principal: &Principal,
-        auth: Arc<dyn Authenticator>,
-        lead: Duration,
-        grace: Duration,
-    ) -> Arc<Self> {
+    pub(crate) fn new(principal: &Principal, state: &ServerState) -> Arc<Self> {
         let at = principal.expires_at.map(to_instant);
         Arc::new_cyclic(|this| Self {
             expiry: Mutex::new(Expiry {
@@ -45,9 +43,10 @@ impl ServerControl {
                 requested: false,
             }),
             subject: principal.subject.clone(),
-            auth,
-            lead,
-            grace,
+            auth: Arc::clone(&state.auth),
+            hub: state.config.state_sync.then(|| Arc::clone(&state.hub)),
+            lead: state.config.refresh_lead,
+            grace: state.config.refresh_grace,
             this: this.clone(),
         })
     }
@@ -84,6 +83,16 @@ impl Control for ServerControl {
                 "frame not allowed from a client",
             )),
         }
+    }
+
+    fn on_state(&self, data: &Data, shared: &Arc<Shared>) -> Result<(), ws_proto::Error> {
+        let Some(hub) = &self.hub else {
+            return Err(ws_proto::Error::Unexpected(
+                "state sync is disabled on this server",
+            ));
+        };
+        hub.on_frame(&self.subject, shared, crate::sync::decode(data)?);
+        Ok(())
     }
 
     fn poll_timeout(&self) -> Option<Instant> {

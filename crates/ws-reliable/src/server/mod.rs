@@ -24,8 +24,10 @@ pub use state::Io;
 use crate::auth::{AllowAll, Authenticator};
 use crate::error::Result;
 use crate::session::Session;
+use crate::sync::StateHub;
 use sessions::Sessions;
 use state::{Handler, ServerState};
+use state_sync::HistoryConfig;
 
 /// Builds a [`Server`].
 pub struct ServerBuilder {
@@ -51,7 +53,12 @@ impl ServerBuilder {
         self.config.validate()?;
         let dedup = crate::client::dedup_window(self.config.dedup.as_ref())?;
         let listener = TcpListener::bind(addr).await?;
-        Ok(Server { listener, config: self.config, auth: self.auth, dedup })
+        Ok(Server {
+            listener,
+            config: self.config,
+            auth: self.auth,
+            dedup,
+        })
     }
 }
 
@@ -98,6 +105,7 @@ impl Server {
             shutdown: watch::Sender::new(false),
             connections: AtomicUsize::new(0),
             dedup: self.dedup,
+            hub: Arc::new(StateHub::new(HistoryConfig::default())),
         });
         tokio::spawn(accept_loop(self.listener, Arc::clone(&state)));
         ServerHandle { state }
@@ -131,6 +139,26 @@ impl ServerHandle {
     /// Live sessions (attached or waiting for a resume).
     pub fn sessions(&self) -> usize {
         self.state.sessions.len()
+    }
+
+    /// The shared-state document of `subject`, with its version.
+    pub fn state(&self, subject: &str) -> (u64, serde_json::Value) {
+        self.state.hub.read(subject)
+    }
+
+    /// Applies a JSON merge patch to `subject`'s document at version `expected` and sends
+    /// it to every session of the subject; [`crate::Error::Conflict`] if the version is stale.
+    pub fn update_state(
+        &self,
+        subject: &str,
+        expected: u64,
+        patch: serde_json::Value,
+    ) -> Result<u64> {
+        let update = self.state.hub.update(subject, None, expected, patch);
+        update.map_err(|c| crate::Error::Conflict {
+            expected: c.expected,
+            current: c.current,
+        })
     }
 
     /// Open TCP connections.

@@ -36,4 +36,5 @@ pub(crate) struct ServerState {
     pub(crate) shutdown: watch::Sender<bool>,
     pub(crate) connections: AtomicUsize,
     pub(crate) dedup: Option<Arc<dedup::ShardedWindow>>,
+    pub(crate) hub: Arc<crate::sync::StateHub>,
 }
