@@ -86,3 +86,52 @@ async fn messages_survive_repeated_resets() {
     );
     assert_eq!(server.sessions(), 1, "one session across all connections");
 }
+
+async fn http_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = String::new();
+    tcp.read_to_string(&mut raw).await.unwrap();
+    let status = raw[9..12].parse().unwrap();
+    let body = raw.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned();
+    (status, body)
+}
+
+#[tokio::test]
+async fn health_reports_checks_figures_and_metrics() {
+    let mut config = ServerConfig::default();
+    config.metrics_route = Some(std::sync::Arc::new(|| "wsr_up 1\n".to_owned()));
+    let (_server, addr) = echo_server(config).await;
+    let client = Client::builder().connect(url(addr)).await.unwrap();
+    client.send("ping").await.unwrap();
+    client.recv().await.unwrap();
+    let (status, body) = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let (status, body) = http_get(addr, "/health/websocket").await;
+            if status == 200 {
+                return (status, body);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, 200);
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["status"], "healthy");
+    assert_eq!(json["coverage"], 1.0);
+    assert_eq!(json["server"]["sessions"], 1);
+    assert_eq!(json["server"]["attached"], 1);
+    assert!(
+        json["metrics"]["messages"]["received"].as_u64().unwrap() >= 1,
+        "{body}"
+    );
+    assert_eq!(json["checks"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        http_get(addr, "/metrics").await,
+        (200, "wsr_up 1\n".to_owned())
+    );
+    assert_eq!(http_get(addr, "/nope").await.0, 404);
+}

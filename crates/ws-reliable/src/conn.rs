@@ -35,6 +35,10 @@ pub(crate) trait Control: Send + Sync {
     fn poll_timeout(&self) -> Option<Instant>;
     /// This side's timers fired; `Some` closes the connection with that code and reason.
     fn handle_timeout(&self, now: Instant, shared: &Arc<Shared>) -> Option<(ErrorCode, String)>;
+    /// Where to record message metrics, if anywhere.
+    fn metrics(&self) -> Option<&ws_metrics::Metrics> {
+        None
+    }
 }
 
 /// Why a connection ended. The session is detached in every case but `Ended`.
@@ -52,6 +56,20 @@ pub(crate) enum End<T> {
     Ended,
     /// The caller's interrupt fired (a takeover or a shutdown).
     Interrupted(T),
+}
+
+impl<T> End<T> {
+    /// A metric label for why the connection ended.
+    pub(crate) fn label(&self) -> &'static str {
+        match self {
+            End::PeerClosed => "peer_closed",
+            End::Silent => "heartbeat_timeout",
+            End::Protocol(_) => "protocol_error",
+            End::Closed(_) => "closed_by_server",
+            End::Ended => "session_ended",
+            End::Interrupted(_) => "takeover_or_shutdown",
+        }
+    }
 }
 
 /// Runs the session over `ws` until the connection ends or `interrupt` resolves.
@@ -123,6 +141,9 @@ fn on_frame(
     shared: &Arc<Shared>,
     control: &dyn Control,
 ) -> Result<(), ws_proto::Error> {
+    if let (Some(metrics), Frame::Data(data)) = (control.metrics(), &frame) {
+        metrics.message_received(data.payload_len() as u64);
+    }
     let extra = shared.with(|m| m.handle_frame(frame, now()))?;
     if let Some(extra) = extra {
         control.on_frame(extra, shared)?;
@@ -148,10 +169,7 @@ where
         let (batch, phase) = collect(shared);
         let more = batch.len() == BATCH;
         for transmit in batch {
-            let message = match transmit {
-                Transmit::Frame(frame) => codec.encode(&frame),
-                Transmit::Ping => Message::Ping(Default::default()),
-            };
+            let message = encode(transmit, codec, control.metrics());
             if sink.feed(message).await.is_err() {
                 return End::PeerClosed;
             }
@@ -165,6 +183,18 @@ where
         if !more && let Some(end) = wait(shared, control).await {
             return end;
         }
+    }
+}
+
+fn encode(transmit: Transmit, codec: Codec, metrics: Option<&ws_metrics::Metrics>) -> Message {
+    match transmit {
+        Transmit::Frame(frame) => {
+            if let (Some(metrics), Frame::Data(data)) = (metrics, &frame) {
+                metrics.message_sent(data.payload_len() as u64);
+            }
+            codec.encode(&frame)
+        }
+        Transmit::Ping => Message::Ping(Default::default()),
     }
 }
 

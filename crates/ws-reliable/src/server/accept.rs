@@ -121,13 +121,25 @@ async fn claim(
     principal: &Principal,
     state: &ServerState,
 ) {
+    let metrics = state.metrics.as_ref();
+    metrics.inspect(|m| m.resume_attempted());
     let outcome = state
         .sessions
         .claim(&resume.session, &resume.token, &principal.subject);
     let sent = match outcome {
         Ok(tx) => tx.send(attach).await.map_err(|e| e.0),
-        Err(reason) => return lost(&mut attach, reason).await,
+        Err(reason) => {
+            metrics.inspect(|m| m.resume_lost(reason_label(reason)));
+            return lost(&mut attach, reason).await;
+        }
     };
+    metrics.inspect(|m| {
+        if sent.is_ok() {
+            m.resume_succeeded()
+        } else {
+            m.resume_lost("expired")
+        }
+    });
     if let Err(mut attach) = sent {
         lost(&mut attach, LostReason::Expired).await;
     }
@@ -151,6 +163,17 @@ fn spawn_handler(session: Session, state: &ServerState) {
         // A handler that returns ends its session on purpose, after its last messages land.
         let _ = session.close().await;
     });
+}
+
+fn reason_label(reason: LostReason) -> &'static str {
+    match reason {
+        LostReason::Expired => "expired",
+        LostReason::BufferOverflow => "buffer_overflow",
+        LostReason::Unauthorized => "unauthorized",
+        LostReason::ProtocolViolation => "protocol_violation",
+        LostReason::Shutdown => "shutdown",
+        _ => "closed",
+    }
 }
 
 fn error_frame(code: ErrorCode, message: &str) -> Frame {

@@ -6,8 +6,11 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::error::{Error, Result};
 
+/// Renders the `GET /metrics` body.
+pub type MetricsRender = std::sync::Arc<dyn Fn() -> String + Send + Sync>;
+
 /// Server settings. Every default is stated on its field.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct ServerConfig {
     /// Per-session protocol settings: replay buffer (default 10,000 messages / 1 MiB), ack
@@ -40,6 +43,14 @@ pub struct ServerConfig {
     /// Drop messages whose application id was already seen from the same subject within
     /// the window (across sessions). Default on, 5 min TTL, 100,000 ids. `None` turns it off.
     pub dedup: Option<dedup::Config>,
+    /// Record metrics (through the `metrics` facade and an in-process snapshot that the health
+    /// route reports). Default on.
+    pub metrics: bool,
+    /// Serve `GET /metrics` with what this returns (e.g. a Prometheus handle's `render`, set
+    /// by a binary that installed the recorder). Default none: no route.
+    pub metrics_route: Option<MetricsRender>,
+    /// How often the health checks run. Default 5 s.
+    pub health_interval: Duration,
     /// Accept state-sync messages (one shared JSON document per subject). Default on.
     pub state_sync: bool,
     /// Ask for a token refresh this long before the credential expires. Default 30 s.
@@ -64,6 +75,9 @@ impl Default for ServerConfig {
             health: true,
             dedup: Some(dedup::Config::default()),
             state_sync: true,
+            metrics: true,
+            metrics_route: None,
+            health_interval: Duration::from_secs(5),
             refresh_lead: Duration::from_secs(30),
             refresh_grace: Duration::from_secs(10),
         }

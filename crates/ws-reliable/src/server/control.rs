@@ -29,6 +29,7 @@ pub(crate) struct ServerControl {
     subject: String,
     auth: Arc<dyn Authenticator>,
     hub: Option<Arc<StateHub>>,
+    metrics: Option<ws_metrics::Metrics>,
     lead: Duration,
     grace: Duration,
     this: Weak<ServerControl>,
@@ -45,6 +46,7 @@ impl ServerControl {
             subject: principal.subject.clone(),
             auth: Arc::clone(&state.auth),
             hub: state.config.state_sync.then(|| Arc::clone(&state.hub)),
+            metrics: state.metrics.clone(),
             lead: state.config.refresh_lead,
             grace: state.config.refresh_grace,
             this: this.clone(),
@@ -93,6 +95,10 @@ impl Control for ServerControl {
         };
         hub.on_frame(&self.subject, shared, crate::sync::decode(data)?);
         Ok(())
+    }
+
+    fn metrics(&self) -> Option<&ws_metrics::Metrics> {
+        self.metrics.as_ref()
     }
 
     fn poll_timeout(&self) -> Option<Instant> {

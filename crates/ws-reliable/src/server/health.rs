@@ -1,23 +1,27 @@
-//! `GET /health/websocket`: a JSON report that never depends on a metrics recorder.
+//! `GET /health/websocket` and `GET /metrics`.
+//!
+//! Health checks (perf-monitor) run concurrently on a timer, each with its own timeout, so the
+//! route only reads the latest report: it never runs checks on the request path. The body adds
+//! live figures and the metrics snapshot, which is kept by the library itself so the route
+//! works whether or not a metrics recorder is installed.
 
 use std::sync::atomic::Ordering;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Weak};
 
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use http::{Response, StatusCode};
 use http_body_util::Full;
+use perf_monitor::{Monitor, PeriodicMonitor, QueueSaturation, Report, SchedulingLag};
 use serde::Serialize;
 use ws_proto::Phase;
 
-use crate::server::http::HttpResponse;
+use crate::server::http::{HttpResponse, text};
 use crate::server::state::ServerState;
 
-/// The health report.
-#[derive(Debug, Serialize)]
-pub(crate) struct Health {
-    status: &'static str,
-    timestamp_ms: u128,
+/// Live figures of the server.
+#[derive(Debug, Default, Serialize)]
+pub(crate) struct Figures {
     connections: usize,
     sessions: usize,
     attached: usize,
@@ -26,41 +30,86 @@ pub(crate) struct Health {
     buffered_bytes: usize,
 }
 
-/// Healthy below 90% of the session limit, degraded above it.
-pub(crate) fn report(state: &ServerState) -> Health {
-    let mut health = Health {
-        status: "healthy",
-        timestamp_ms: SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis()),
+#[derive(Serialize)]
+struct Body<'a> {
+    #[serde(flatten)]
+    report: &'a Report,
+    server: Figures,
+    metrics: Option<ws_metrics::Snapshot>,
+}
+
+/// Starts the periodic checks: session and connection capacity, replay-buffer fill, and
+/// runtime scheduling lag.
+pub(crate) fn start(
+    state: Weak<ServerState>,
+    interval: std::time::Duration,
+) -> Option<PeriodicMonitor> {
+    let mut monitor = Monitor::new();
+    let (s1, s2) = (state.clone(), state);
+    let sessions = QueueSaturation::new(
+        "sessions",
+        move || capacity(&s1, |s| (s.sessions.len(), s.config.max_sessions)),
+        0.8,
+        0.95,
+    );
+    let buffers = QueueSaturation::new(
+        "replay_buffers",
+        move || capacity(&s2, buffer_fill),
+        0.8,
+        0.95,
+    );
+    monitor.register(sessions.ok()?).ok()?;
+    monitor.register(buffers.ok()?).ok()?;
+    monitor.register(SchedulingLag::new()).ok()?;
+    monitor.spawn_periodic(interval).ok()
+}
+
+fn capacity(
+    state: &Weak<ServerState>,
+    f: impl Fn(&ServerState) -> (usize, usize),
+) -> (usize, usize) {
+    state.upgrade().map_or((0, 1), |s| f(&s))
+}
+
+fn buffer_fill(state: &ServerState) -> (usize, usize) {
+    let figures = figures(state);
+    let capacity = figures.sessions.max(1) * state.config.session.max_buffered_bytes;
+    (figures.buffered_bytes, capacity)
+}
+
+/// Counts connections, sessions and buffered data.
+pub(crate) fn figures(state: &ServerState) -> Figures {
+    let mut f = Figures {
         connections: state.connections.load(Ordering::Relaxed),
-        sessions: 0,
-        attached: 0,
-        detached: 0,
-        buffered_messages: 0,
-        buffered_bytes: 0,
+        ..Figures::default()
     };
     state.sessions.for_each(|shared| {
         let (phase, (messages, bytes)) = shared.with(|m| (m.phase(), m.buffered()));
-        health.sessions += 1;
-        health.attached += usize::from(phase == Phase::Attached);
-        health.detached += usize::from(matches!(phase, Phase::Detached(_)));
-        health.buffered_messages += messages;
-        health.buffered_bytes += bytes;
+        f.sessions += 1;
+        f.attached += usize::from(phase == Phase::Attached);
+        f.detached += usize::from(matches!(phase, Phase::Detached(_)));
+        f.buffered_messages += messages;
+        f.buffered_bytes += bytes;
     });
-    if health.sessions * 10 >= state.config.max_sessions * 9 {
-        health.status = "degraded";
-    }
-    health
+    f
 }
 
+/// Answers the health route: 200 when healthy, 503 otherwise.
 pub(crate) fn respond(state: &ServerState) -> HttpResponse {
-    let health = report(state);
-    let body = serde_json::to_vec(&health).unwrap_or_default();
+    let Some(report) = state.health.get().map(PeriodicMonitor::latest) else {
+        return text(StatusCode::SERVICE_UNAVAILABLE, "health checks not running");
+    };
+    let server = figures(state);
+    let metrics = state.metrics.as_ref().map(ws_metrics::Metrics::snapshot);
+    let body = serde_json::to_vec(&Body {
+        report: &report,
+        server,
+        metrics,
+    })
+    .unwrap_or_default();
     let mut response = Response::new(Full::new(Bytes::from(body)));
-    if health.status != "healthy" {
-        *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-    }
+    *response.status_mut() =
+        StatusCode::from_u16(report.http_status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
@@ -75,4 +124,24 @@ pub(crate) fn respond(state: &ServerState) -> HttpResponse {
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, cors);
     }
     response
+}
+
+/// Answers `GET /metrics` from the configured renderer.
+pub(crate) fn metrics(state: &ServerState) -> HttpResponse {
+    match &state.config.metrics_route {
+        Some(render) => text(StatusCode::OK, &render()),
+        None => text(StatusCode::NOT_FOUND, "metrics route not configured"),
+    }
+}
+
+/// Keeps the monitor alive as long as the server state.
+pub(crate) type HealthSlot = std::sync::OnceLock<PeriodicMonitor>;
+
+/// Installs the monitor once the state exists.
+pub(crate) fn install(state: &Arc<ServerState>) {
+    if state.config.health
+        && let Some(monitor) = start(Arc::downgrade(state), state.config.health_interval)
+    {
+        let _ = state.health.set(monitor);
+    }
 }

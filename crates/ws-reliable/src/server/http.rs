@@ -49,6 +49,7 @@ async fn route(req: Request<Incoming>, state: Arc<ServerState>) -> HttpResponse 
         Method::GET if path == "/health/websocket" && state.config.health => {
             health::respond(&state)
         }
+        Method::GET if path == "/metrics" => health::metrics(&state),
         _ => text(StatusCode::NOT_FOUND, "not found"),
     }
 }

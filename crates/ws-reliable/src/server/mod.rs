@@ -17,8 +17,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio::sync::watch;
 
-pub use config::ServerConfig;
 pub(crate) use config::websocket_config;
+pub use config::{MetricsRender, ServerConfig};
 pub use state::Io;
 
 use crate::auth::{AllowAll, Authenticator};
@@ -97,6 +97,7 @@ impl Server {
         Fut: Future<Output = Result<()>> + Send + 'static,
     {
         let handler: Handler = Arc::new(move |session| Box::pin(handler(session)));
+        let metrics = self.config.metrics.then(ws_metrics::Metrics::new);
         let state = Arc::new(ServerState {
             sessions: Sessions::new(self.config.max_sessions),
             config: self.config,
@@ -106,7 +107,10 @@ impl Server {
             connections: AtomicUsize::new(0),
             dedup: self.dedup,
             hub: Arc::new(StateHub::new(HistoryConfig::default())),
+            metrics,
+            health: health::HealthSlot::new(),
         });
+        health::install(&state);
         tokio::spawn(accept_loop(self.listener, Arc::clone(&state)));
         ServerHandle { state }
     }

@@ -37,4 +37,6 @@ pub(crate) struct ServerState {
     pub(crate) connections: AtomicUsize,
     pub(crate) dedup: Option<Arc<dedup::ShardedWindow>>,
     pub(crate) hub: Arc<crate::sync::StateHub>,
+    pub(crate) metrics: Option<ws_metrics::Metrics>,
+    pub(crate) health: crate::server::health::HealthSlot,
 }

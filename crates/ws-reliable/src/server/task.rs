@@ -71,7 +71,13 @@ async fn connected(
         }
     };
     state.connections.fetch_add(1, Ordering::Relaxed);
+    let metrics = state.metrics.as_ref();
+    metrics.inspect(|m| m.connection_opened());
     let end = conn::run(ws, shared, codec, &*control, interrupt).await;
+    metrics.inspect(|m| m.connection_closed(end.label()));
+    if matches!(end, End::Silent) {
+        metrics.inspect(|m| m.ghost_reaped());
+    }
     state.connections.fetch_sub(1, Ordering::Relaxed);
     match end {
         End::Interrupted(next) => next,
