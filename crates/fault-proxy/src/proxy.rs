@@ -104,19 +104,22 @@ async fn pipe(client: TcpStream, server: TcpStream, mut faults: watch::Receiver<
     let budget = Arc::new(AtomicU64::new(u64::MAX));
     let (cr, cw) = client.into_split();
     let (sr, sw) = server.into_split();
-    let up = forward(
-        cr,
-        sw,
-        Direction::Up,
-        faults.clone(),
-        Arc::clone(&budget),
-        start_epoch,
-    );
+    let up = forward(cr, sw, Direction::Up, faults.clone(), Arc::clone(&budget), start_epoch);
     let down = forward(sr, cw, Direction::Down, faults, budget, start_epoch);
     let (up_end, down_end) = tokio::join!(up, down);
     if up_end == Some(Fault::Reset) || down_end == Some(Fault::Reset) {
         tracing::debug!("proxy reset a connection");
     }
+}
+
+/// What the current fault means for one direction.
+enum Step {
+    /// Forward the next chunk.
+    Forward,
+    /// Wait for the fault to change, then look again.
+    Hold,
+    /// End the connection with this fault.
+    End(Fault),
 }
 
 /// Copies one direction until EOF or a fault ends it; returns the fault.
@@ -130,40 +133,41 @@ async fn forward(
 ) -> Option<Fault> {
     let mut buf = vec![0u8; 16 << 10];
     loop {
-        let (epoch, fault) = *faults.borrow_and_update();
-        let fault = if epoch == start_epoch {
-            Fault::None
-        } else {
-            fault
-        };
-        match fault {
-            Fault::Reset | Fault::Close => return end(from, to, fault).await,
-            Fault::Stall(d) if d == dir || d == Direction::Both => {
-                if faults.changed().await.is_err() {
-                    return None;
-                }
+        match step(&mut faults, dir, &budget, start_epoch) {
+            Step::End(fault) => return end(from, to, fault).await,
+            Step::Hold => {
+                faults.changed().await.ok()?;
                 continue;
             }
-            Fault::CutAfter(n) => {
-                let _ = budget.compare_exchange(u64::MAX, n, Ordering::SeqCst, Ordering::SeqCst);
-            }
-            _ => {}
+            Step::Forward => {}
         }
-        let read = tokio::select! {
-            read = from.read(&mut buf) => read,
-            changed = faults.changed() => { if changed.is_err() { return None; } continue; }
-        };
-        let n = match read {
-            Ok(0) | Err(_) => return None,
-            Ok(n) => n,
+        let n = tokio::select! {
+            read = from.read(&mut buf) => read.ok().filter(|&n| n > 0)?,
+            changed = faults.changed() => { changed.ok()?; continue; }
         };
         let allowed = take_budget(&budget, n as u64) as usize;
-        if to.write_all(&buf[..allowed]).await.is_err() {
-            return None;
-        }
+        to.write_all(&buf[..allowed]).await.ok()?;
         if allowed < n {
             return end(from, to, Fault::Reset).await;
         }
+    }
+}
+
+fn step(
+    faults: &mut watch::Receiver<(u64, Fault)>,
+    dir: Direction,
+    budget: &AtomicU64,
+    start: u64,
+) -> Step {
+    let (epoch, fault) = *faults.borrow_and_update();
+    match if epoch == start { Fault::None } else { fault } {
+        fault @ (Fault::Reset | Fault::Close) => Step::End(fault),
+        Fault::Stall(d) if d == dir || d == Direction::Both => Step::Hold,
+        Fault::CutAfter(n) => {
+            let _ = budget.compare_exchange(u64::MAX, n, Ordering::SeqCst, Ordering::SeqCst);
+            Step::Forward
+        }
+        _ => Step::Forward,
     }
 }
 
@@ -172,11 +176,7 @@ fn take_budget(budget: &AtomicU64, n: u64) -> u64 {
     let mut current = budget.load(Ordering::SeqCst);
     loop {
         let allowed = current.min(n);
-        let next = if current == u64::MAX {
-            u64::MAX
-        } else {
-            current - allowed
-        };
+        let next = if current == u64::MAX { u64::MAX } else { current - allowed };
         match budget.compare_exchange(current, next, Ordering::SeqCst, Ordering::SeqCst) {
             Ok(_) => return if current == u64::MAX { n } else { allowed },
             Err(actual) => current = actual,
@@ -186,10 +186,9 @@ fn take_budget(budget: &AtomicU64, n: u64) -> u64 {
 
 async fn end(from: OwnedReadHalf, mut to: OwnedWriteHalf, fault: Fault) -> Option<Fault> {
     if fault == Fault::Reset {
-        if let Ok(stream) = from.reunite(to) {
-            let _ = stream.set_zero_linger();
-            drop(stream);
-        }
+        // Zero linger turns the close of each socket into an RST once all its halves drop.
+        let _ = from.as_ref().set_zero_linger();
+        let _ = to.as_ref().set_zero_linger();
     } else {
         let _ = to.shutdown().await;
     }

@@ -114,25 +114,11 @@ fn decode_data(r: &mut Reader<'_>) -> Result<Data> {
         return Err(malformed("invalid data flags"));
     }
     let seq = r.varint()?;
-    let id = if flags & F_ID != 0 {
-        Some(r.string()?)
-    } else {
-        None
-    };
-    let stream = if flags & F_STREAM != 0 {
-        Some(decode_stream(r, flags)?)
-    } else {
-        None
-    };
+    let id = if flags & F_ID != 0 { Some(r.string()?) } else { None };
+    let stream = if flags & F_STREAM != 0 { Some(decode_stream(r, flags)?) } else { None };
     let payload = decode_payload(r.bytes.slice(r.pos..), flags)?;
     let state = flags & F_STATE != 0;
-    Ok(Data {
-        seq,
-        id,
-        stream,
-        payload,
-        state,
-    })
+    Ok(Data { seq, id, stream, payload, state })
 }
 
 fn decode_payload(rest: Bytes, flags: u8) -> Result<Payload> {
@@ -153,12 +139,7 @@ fn decode_stream(r: &mut Reader<'_>, flags: u8) -> Result<StreamPart> {
     } else {
         None
     };
-    Ok(StreamPart {
-        id,
-        index,
-        last: flags & F_LAST != 0,
-        digest,
-    })
+    Ok(StreamPart { id, index, last: flags & F_LAST != 0, digest })
 }
 
 fn put_varint(out: &mut BytesMut, mut v: u64) {
@@ -186,10 +167,7 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn take(&mut self, n: usize) -> Result<&[u8]> {
-        let end = self
-            .pos
-            .checked_add(n)
-            .filter(|&end| end <= self.bytes.len());
+        let end = self.pos.checked_add(n).filter(|&end| end <= self.bytes.len());
         let end = end.ok_or_else(|| malformed("truncated frame"))?;
         let out = &self.bytes[self.pos..end];
         self.pos = end;
@@ -223,10 +201,6 @@ impl Reader<'_> {
     }
 
     fn end(&self) -> Result<()> {
-        if self.pos == self.bytes.len() {
-            Ok(())
-        } else {
-            Err(malformed("trailing bytes"))
-        }
+        if self.pos == self.bytes.len() { Ok(()) } else { Err(malformed("trailing bytes")) }
     }
 }

@@ -80,6 +80,15 @@ pub enum Error {
         /// Bytes buffered.
         bytes: usize,
     },
+    /// A message larger than the whole replay buffer can never be sent (caller bug, or raise
+    /// the buffer bound).
+    #[error("message of {size} bytes exceeds the replay buffer of {limit} bytes")]
+    TooLarge {
+        /// The message's payload size.
+        size: usize,
+        /// The replay buffer's byte bound.
+        limit: usize,
+    },
     /// The session has ended; nothing more can be sent (caller bug to keep using it).
     #[error("session ended")]
     Ended,

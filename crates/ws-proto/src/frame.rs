@@ -233,9 +233,7 @@ mod b64 {
 
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Bytes, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        let decoded = STANDARD
-            .decode(text.as_bytes())
-            .map_err(serde::de::Error::custom)?;
+        let decoded = STANDARD.decode(text.as_bytes()).map_err(serde::de::Error::custom)?;
         Ok(Bytes::from(decoded))
     }
 }
@@ -304,13 +302,7 @@ impl From<Bytes> for Payload {
 impl Data {
     /// A data frame without id or stream fields; the session assigns `seq`.
     pub fn new(payload: impl Into<Payload>) -> Self {
-        Self {
-            seq: 0,
-            id: None,
-            stream: None,
-            state: false,
-            payload: payload.into(),
-        }
+        Self { seq: 0, id: None, stream: None, state: false, payload: payload.into() }
     }
 
     /// Payload size in bytes (what the buffer bounds count).

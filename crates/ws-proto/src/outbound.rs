@@ -1,110 +1,121 @@
-//! The sending direction: sequence numbers, the bounded replay buffer of unacknowledged
-//! frames, and the rewind a resume needs.
+//! The sending direction: sequence numbers and the bounded replay buffer of unacknowledged
+//! frames, which is the `batch-queue` transactional queue: a frame leaves it only when the
+//! peer acknowledges it, and a resume rewinds it to the peer's last received sequence.
+//!
+//! Within one connection nothing is retransmitted (WebSocket over TCP is ordered and reliable
+//! while it lives), so the queue never nacks and never dead-letters: a frame ends acked, or
+//! the session ends explicitly.
 
 use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use batch_queue::{BatchLimits, Payload, Queue};
 
 use crate::error::{Error, Result};
 use crate::frame::{Data, Seq};
 
-/// Unacknowledged data frames, oldest first, with a cursor for the next one to transmit.
+/// Frames taken from the queue per batch, released at once (no linger: the driver's writes
+/// already coalesce what accumulates while it flushes).
+fn batch() -> BatchLimits {
+    BatchLimits::new(256, usize::MAX, Duration::ZERO)
+}
+
+impl Payload for Data {
+    fn size(&self) -> usize {
+        self.payload_len()
+    }
+}
+
+/// Unacknowledged data frames.
 #[derive(Debug)]
 pub(crate) struct Outbound {
-    /// Frames `acked + 1 ..= last_assigned`, in order.
-    buffer: VecDeque<Data>,
-    bytes: usize,
+    queue: Queue<Data>,
+    /// Frames taken from the queue (in flight for it) and not yet handed to the driver.
+    ready: VecDeque<Data>,
     acked: Seq,
-    /// Index into `buffer` of the next frame to put on the wire.
-    cursor: usize,
-    max_messages: usize,
     max_bytes: usize,
 }
 
 impl Outbound {
-    pub(crate) fn new(max_messages: usize, max_bytes: usize) -> Self {
-        Self {
-            buffer: VecDeque::new(),
-            bytes: 0,
-            acked: 0,
-            cursor: 0,
-            max_messages,
-            max_bytes,
-        }
+    pub(crate) fn new(max_messages: usize, max_bytes: usize) -> Result<Self> {
+        let config = batch_queue::Config::default()
+            .max_messages(max_messages)
+            .max_bytes(max_bytes)
+            .batch(batch())
+            .max_attempts(u32::MAX);
+        let queue = Queue::new(config).map_err(|_| Error::Config("replay buffer bounds"))?;
+        Ok(Self { queue, ready: VecDeque::new(), acked: 0, max_bytes })
     }
 
-    /// Buffers a frame and gives it the next sequence number. `Full` when a bound would be
-    /// crossed (a single message larger than `max_bytes` is let in when the buffer is empty,
-    /// so that it cannot block forever).
-    pub(crate) fn push(&mut self, mut data: Data) -> Result<Seq> {
+    /// Buffers a frame and gives it the next sequence number; `Full` when a bound would be
+    /// crossed, `TooLarge` when it never fits.
+    pub(crate) fn push(&mut self, data: Data, now: Instant) -> Result<Seq> {
         let size = data.payload_len();
-        let over_bytes = self.bytes + size > self.max_bytes && !self.buffer.is_empty();
-        if self.buffer.len() >= self.max_messages || over_bytes {
-            return Err(Error::Full {
-                messages: self.buffer.len(),
-                bytes: self.bytes,
-            });
+        if size > self.max_bytes {
+            return Err(Error::TooLarge { size, limit: self.max_bytes });
         }
-        data.seq = self.last_assigned() + 1;
-        self.bytes += size;
-        self.buffer.push_back(data);
-        Ok(self.last_assigned())
+        let (messages, bytes) = self.usage();
+        self.queue.try_push(data, now).map_err(|_| Error::Full { messages, bytes })
     }
 
     /// Whether a payload of `size` bytes fits now.
     pub(crate) fn has_room(&self, size: usize) -> bool {
-        let over_bytes = self.bytes + size > self.max_bytes && !self.buffer.is_empty();
-        self.buffer.len() < self.max_messages && !over_bytes
+        self.queue.has_room(size)
+    }
+
+    /// Whether a payload of `size` bytes can ever fit.
+    pub(crate) fn fits(&self, size: usize) -> bool {
+        size <= self.max_bytes
     }
 
     /// The next frame to transmit, if any; it stays buffered until acknowledged.
-    pub(crate) fn next_to_send(&mut self) -> Option<&Data> {
-        let data = self.buffer.get(self.cursor)?;
-        self.cursor += 1;
-        Some(data)
+    pub(crate) fn next_to_send(&mut self, now: Instant) -> Option<Data> {
+        if self.ready.is_empty() {
+            for (seq, mut data) in self.queue.take_batch(now, batch()) {
+                data.seq = seq;
+                self.ready.push_back(data);
+            }
+        }
+        self.ready.pop_front()
     }
 
     /// Whether frames wait to be transmitted.
     pub(crate) fn has_unsent(&self) -> bool {
-        self.cursor < self.buffer.len()
+        !self.ready.is_empty() || self.queue.in_flight() < self.queue.len()
     }
 
     /// Cumulative acknowledgement: frees every frame up to `up_to`.
     pub(crate) fn ack(&mut self, up_to: Seq) -> Result<()> {
-        let sent = self.acked + self.cursor as Seq;
+        let sent = self.queue.highest_sent() - self.ready.len() as Seq;
         if up_to > sent {
             return Err(Error::AckBeyondSent { acked: up_to, sent });
         }
-        while self.acked < up_to {
-            if let Some(data) = self.buffer.pop_front() {
-                self.bytes -= data.payload_len();
-                self.cursor = self.cursor.saturating_sub(1);
-            }
-            self.acked += 1;
-        }
+        self.queue.ack(up_to).map_err(|_| Error::AckBeyondSent { acked: up_to, sent })?;
+        self.acked = self.acked.max(up_to);
         Ok(())
     }
 
     /// A new connection where the peer has received up to `peer_last`: frees what it has,
     /// and the next transmission starts right after it.
-    pub(crate) fn rewind(&mut self, peer_last: Seq) -> Result<()> {
+    pub(crate) fn rewind(&mut self, peer_last: Seq, now: Instant) -> Result<()> {
         if peer_last < self.acked {
             return Err(Error::Unexpected("resume below an acknowledged sequence"));
         }
         let assigned = self.last_assigned();
         if peer_last > assigned {
-            return Err(Error::AckBeyondSent {
-                acked: peer_last,
-                sent: assigned,
-            });
+            return Err(Error::AckBeyondSent { acked: peer_last, sent: assigned });
         }
-        self.cursor = self.buffer.len();
-        self.ack(peer_last)?;
-        self.cursor = 0;
+        self.ready.clear();
+        self.queue
+            .rewind(peer_last.min(self.queue.highest_sent()), now)
+            .map_err(|_| Error::AckBeyondSent { acked: peer_last, sent: assigned })?;
+        self.acked = peer_last.max(self.acked);
         Ok(())
     }
 
     /// The highest sequence number given out.
     pub(crate) fn last_assigned(&self) -> Seq {
-        self.acked + self.buffer.len() as Seq
+        self.queue.next_seq() - 1
     }
 
     /// The highest sequence number acknowledged by the peer.
@@ -114,6 +125,6 @@ impl Outbound {
 
     /// Frames buffered and bytes of payload they hold.
     pub(crate) fn usage(&self) -> (usize, usize) {
-        (self.buffer.len(), self.bytes)
+        (self.queue.len(), self.queue.bytes())
     }
 }

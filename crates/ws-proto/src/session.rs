@@ -80,6 +80,8 @@ pub struct Session {
     control: VecDeque<Frame>,
     lost_frame: Option<LostReason>,
     last_heard: Instant,
+    /// The latest instant any call passed in (sends carry no instant of their own).
+    clock: Instant,
     next_ping: Instant,
     retransmit_until: Seq,
     stats: Stats,
@@ -91,7 +93,7 @@ impl Session {
         config.validate()?;
         Ok(Self {
             inbound: Inbound::new(config.ack_delay, config.ack_every, config.ack_bytes),
-            outbound: Outbound::new(config.max_buffered_messages, config.max_buffered_bytes),
+            outbound: Outbound::new(config.max_buffered_messages, config.max_buffered_bytes)?,
             streams: StreamRx::new(config.max_open_streams),
             config,
             phase: Phase::Detached(now),
@@ -100,6 +102,7 @@ impl Session {
             control: VecDeque::new(),
             lost_frame: None,
             last_heard: now,
+            clock: now,
             next_ping: now,
             retransmit_until: 0,
             stats: Stats::default(),
@@ -112,7 +115,7 @@ impl Session {
         if let Phase::Ended(_) = self.phase {
             return Err(Error::Ended);
         }
-        self.outbound.push(data)
+        self.outbound.push(data, self.clock)
     }
 
     /// Queues a control frame (welcome, refresh, state, ...) for the current connection; it
@@ -127,12 +130,18 @@ impl Session {
         self.outbound.has_room(len)
     }
 
+    /// Whether a payload of `len` bytes can ever be sent (it fits the replay buffer).
+    pub fn fits(&self, len: usize) -> bool {
+        self.outbound.fits(len)
+    }
+
     /// A connection now carries the session; the peer has received up to `peer_last`.
     pub fn attach(&mut self, peer_last: Seq, now: Instant) -> Result<()> {
         if let Phase::Ended(_) = self.phase {
             return Err(Error::Ended);
         }
-        self.outbound.rewind(peer_last)?;
+        self.clock = self.clock.max(now);
+        self.outbound.rewind(peer_last, now)?;
         self.retransmit_until = self.outbound.last_assigned();
         self.inbound.on_attach();
         self.phase = Phase::Attached;
@@ -172,6 +181,7 @@ impl Session {
     /// send it an error frame and drop the connection; the session itself survives.
     pub fn handle_frame(&mut self, frame: Frame, now: Instant) -> Result<Option<Frame>> {
         self.last_heard = now;
+        self.clock = self.clock.max(now);
         if self.phase != Phase::Attached {
             return Err(Error::Unexpected("frame on a session that is not attached"));
         }
@@ -190,11 +200,9 @@ impl Session {
     /// The next thing to write, if any. Acks go first, then data in sequence order, then a
     /// heartbeat ping when due.
     pub fn poll_transmit(&mut self, now: Instant) -> Option<Transmit> {
+        self.clock = self.clock.max(now);
         if let Some(reason) = self.lost_frame.take() {
-            let lost = SessionLost {
-                reason,
-                message: String::new(),
-            };
+            let lost = SessionLost { reason, message: String::new() };
             return Some(Transmit::Frame(Frame::SessionLost(lost)));
         }
         if self.phase != Phase::Attached {
@@ -207,7 +215,7 @@ impl Session {
             self.stats.acks_sent += 1;
             return Some(Transmit::Frame(Frame::Ack(Ack { up_to })));
         }
-        self.next_data().or_else(|| self.next_ping(now))
+        self.next_data(now).or_else(|| self.next_ping(now))
     }
 
     /// The next application event, if any. Taking a message is what acknowledges it to the
@@ -324,11 +332,11 @@ impl Session {
         Ok(())
     }
 
-    fn next_data(&mut self) -> Option<Transmit> {
-        let data = self.outbound.next_to_send()?;
+    fn next_data(&mut self, now: Instant) -> Option<Transmit> {
+        let data = self.outbound.next_to_send(now)?;
         self.stats.transmitted += 1;
         self.stats.retransmitted += u64::from(data.seq <= self.retransmit_until);
-        Some(Transmit::Frame(Frame::Data(data.clone())))
+        Some(Transmit::Frame(Frame::Data(data)))
     }
 
     fn next_ping(&mut self, now: Instant) -> Option<Transmit> {

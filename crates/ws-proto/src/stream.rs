@@ -35,12 +35,7 @@ pub struct StreamTx {
 impl StreamTx {
     /// A new stream with the given id (unique within the session).
     pub fn new(id: impl Into<String>) -> Self {
-        Self {
-            id: id.into(),
-            next: 0,
-            hasher: Sha256::new(),
-            finished: false,
-        }
+        Self { id: id.into(), next: 0, hasher: Sha256::new(), finished: false }
     }
 
     /// The stream's id.
@@ -58,19 +53,11 @@ impl StreamTx {
         self.finished = last;
         let index = self.next;
         self.next += 1;
-        Ok(StreamPart {
-            id: self.id.clone(),
-            index,
-            last,
-            digest,
-        })
+        Ok(StreamPart { id: self.id.clone(), index, last, digest })
     }
 
     fn bad(&self, detail: &str) -> Error {
-        Error::BadStream {
-            stream: self.id.clone(),
-            detail: detail.to_owned(),
-        }
+        Error::BadStream { stream: self.id.clone(), detail: detail.to_owned() }
     }
 }
 
@@ -84,10 +71,7 @@ pub struct StreamRx {
 impl StreamRx {
     /// A receiver that refuses more than `max_open` unfinished streams at once.
     pub fn new(max_open: usize) -> Self {
-        Self {
-            open: HashMap::new(),
-            max_open,
-        }
+        Self { open: HashMap::new(), max_open }
     }
 
     /// Number of streams started and not finished.
@@ -98,10 +82,7 @@ impl StreamRx {
     /// Accounts one chunk, in sequence order. Errors on a chunk out of order.
     pub fn accept(&mut self, part: &StreamPart, payload: &Payload) -> Result<ChunkStatus> {
         self.check_order(part)?;
-        let (next, hasher) = self
-            .open
-            .entry(part.id.clone())
-            .or_insert_with(|| (0, Sha256::new()));
+        let (next, hasher) = self.open.entry(part.id.clone()).or_insert_with(|| (0, Sha256::new()));
         hasher.update(payload_bytes(payload));
         *next += 1;
         if !part.last {
@@ -109,24 +90,14 @@ impl StreamRx {
         }
         let (_, hasher) = self.open.remove(&part.id).unwrap_or_default();
         let actual: [u8; 32] = hasher.finalize().into();
-        Ok(if part.digest == Some(actual) {
-            ChunkStatus::Complete
-        } else {
-            ChunkStatus::Corrupted
-        })
+        Ok(if part.digest == Some(actual) { ChunkStatus::Complete } else { ChunkStatus::Corrupted })
     }
 
     fn check_order(&self, part: &StreamPart) -> Result<()> {
-        let bad = |detail: String| Error::BadStream {
-            stream: part.id.clone(),
-            detail,
-        };
+        let bad = |detail: String| Error::BadStream { stream: part.id.clone(), detail };
         let expected = self.open.get(&part.id).map_or(0, |(next, _)| *next);
         if part.index != expected {
-            return Err(bad(format!(
-                "chunk {} where {expected} was due",
-                part.index
-            )));
+            return Err(bad(format!("chunk {} where {expected} was due", part.index)));
         }
         if expected == 0 && self.open.len() >= self.max_open && !part.last {
             return Err(bad(format!("more than {} open streams", self.max_open)));

@@ -22,8 +22,7 @@ fn pump(from: &mut Session, to: &mut Session, now: Instant) -> (usize, usize) {
         data += usize::from(matches!(frame, Frame::Data(_)));
         acks += usize::from(matches!(frame, Frame::Ack(_)));
         let wire = binary::encode(&frame);
-        to.handle_frame(binary::decode(&wire).unwrap(), now)
-            .unwrap();
+        to.handle_frame(binary::decode(&wire).unwrap(), now).unwrap();
     }
     (data, acks)
 }
@@ -31,11 +30,7 @@ fn pump(from: &mut Session, to: &mut Session, now: Instant) -> (usize, usize) {
 fn messages(s: &mut Session, now: Instant) -> Vec<String> {
     let mut out = Vec::new();
     while let Some(event) = s.poll_event(now) {
-        if let Event::Message(Data {
-            payload: Payload::Text(t),
-            ..
-        }) = event
-        {
+        if let Event::Message(Data { payload: Payload::Text(t), .. }) = event {
             out.push(t);
         }
     }
@@ -68,16 +63,9 @@ fn a_trickle_is_acked_after_the_delay() {
     }
     pump(&mut a, &mut b, now);
     assert_eq!(messages(&mut b, now).len(), 10);
-    assert_eq!(
-        pump(&mut b, &mut a, now),
-        (0, 0),
-        "below the thresholds the ack waits"
-    );
+    assert_eq!(pump(&mut b, &mut a, now), (0, 0), "below the thresholds the ack waits");
     assert_eq!(b.poll_timeout(), Some(now + Duration::from_millis(10)));
-    assert_eq!(
-        pump(&mut b, &mut a, now + Duration::from_millis(10)),
-        (0, 1)
-    );
+    assert_eq!(pump(&mut b, &mut a, now + Duration::from_millis(10)), (0, 1));
     assert_eq!(a.acked(), 10);
 }
 
@@ -90,9 +78,7 @@ fn resume_retransmits_exactly_the_missing_frames() {
     }
     // Four frames arrive, the rest die with the connection.
     for _ in 0..4 {
-        let Some(Transmit::Frame(f)) = a.poll_transmit(now) else {
-            panic!()
-        };
+        let Some(Transmit::Frame(f)) = a.poll_transmit(now) else { panic!() };
         b.handle_frame(f, now).unwrap();
     }
     while a.poll_transmit(now).is_some() {}
@@ -121,24 +107,12 @@ fn check_peer_error(frame: Frame, expected: ErrorCode, phase_after: Phase) {
 #[test]
 fn bad_peer_input_is_a_typed_error() {
     // A bad ack or a gap costs the connection only: a resume repairs it.
-    check_peer_error(
-        Frame::Ack(Ack { up_to: 2 }),
-        ErrorCode::AckBeyondSent,
-        Phase::Attached,
-    );
-    let gap = Data {
-        seq: 3,
-        ..Data::new("late")
-    };
+    check_peer_error(Frame::Ack(Ack { up_to: 2 }), ErrorCode::AckBeyondSent, Phase::Attached);
+    let gap = Data { seq: 3, ..Data::new("late") };
     check_peer_error(Frame::Data(gap), ErrorCode::SequenceGap, Phase::Attached);
     let mut bad_stream = Data::new("chunk");
     bad_stream.seq = 1;
-    bad_stream.stream = Some(StreamPart {
-        id: "s".into(),
-        index: 5,
-        last: false,
-        digest: None,
-    });
+    bad_stream.stream = Some(StreamPart { id: "s".into(), index: 5, last: false, digest: None });
     // A replay would repeat a bad stream chunk: the session ends, explicitly.
     let ended = Phase::Ended(LostReason::ProtocolViolation);
     check_peer_error(Frame::Data(bad_stream), ErrorCode::BadStream, ended);
@@ -149,18 +123,13 @@ fn replay_overlap_is_dropped_and_acked_at_once() {
     let now = Instant::now();
     let (mut a, mut b) = attached_pair(Config::default(), now);
     a.send(Data::new("once")).unwrap();
-    let Some(Transmit::Frame(f)) = a.poll_transmit(now) else {
-        panic!()
-    };
+    let Some(Transmit::Frame(f)) = a.poll_transmit(now) else { panic!() };
     b.handle_frame(f.clone(), now).unwrap();
     assert_eq!(messages(&mut b, now), vec!["once".to_owned()]);
     b.handle_frame(f, now).unwrap();
     assert_eq!(messages(&mut b, now), Vec::<String>::new());
     assert_eq!(b.stats().duplicates, 1);
-    assert_eq!(
-        b.poll_transmit(now),
-        Some(Transmit::Frame(Frame::Ack(Ack { up_to: 1 })))
-    );
+    assert_eq!(b.poll_transmit(now), Some(Transmit::Frame(Frame::Ack(Ack { up_to: 1 }))));
 }
 
 #[test]
@@ -170,21 +139,11 @@ fn full_buffer_is_backpressure_until_acked() {
     for _ in 0..3 {
         a.send(Data::new("x")).unwrap();
     }
-    assert!(matches!(
-        a.send(Data::new("x")),
-        Err(Error::Full { messages: 3, .. })
-    ));
+    assert!(matches!(a.send(Data::new("x")), Err(Error::Full { messages: 3, .. })));
     pump(&mut a, &mut b, now);
     let later = now + Duration::from_secs(1);
-    assert_eq!(
-        pump(&mut b, &mut a, later),
-        (0, 0),
-        "nothing consumed, nothing acked"
-    );
-    assert!(
-        a.send(Data::new("x")).is_err(),
-        "a slow consumer holds the sender back"
-    );
+    assert_eq!(pump(&mut b, &mut a, later), (0, 0), "nothing consumed, nothing acked");
+    assert!(a.send(Data::new("x")).is_err(), "a slow consumer holds the sender back");
     assert_eq!(messages(&mut b, later).len(), 3);
     pump(&mut b, &mut a, later + Duration::from_secs(1));
     assert_eq!(a.send(Data::new("x")).unwrap(), 4);
@@ -195,10 +154,7 @@ fn silent_peer_detaches_then_expires() {
     let t0 = Instant::now();
     let config = Config::default().heartbeat(Duration::from_secs(25), Duration::from_secs(10));
     let (mut a, _) = attached_pair(config.resume_window(Duration::from_secs(120)), t0);
-    assert_eq!(
-        a.poll_transmit(t0 + Duration::from_secs(25)),
-        Some(Transmit::Ping)
-    );
+    assert_eq!(a.poll_transmit(t0 + Duration::from_secs(25)), Some(Transmit::Ping));
     let silent_at = a.poll_timeout().unwrap();
     assert_eq!(silent_at, t0 + Duration::from_secs(35));
     a.handle_timeout(silent_at);
@@ -217,11 +173,7 @@ fn stream_digest_is_verified() {
     for (i, word) in ["to", "be", "sure"].iter().enumerate() {
         let payload = Payload::from(*word);
         let part = tx.part(&payload, i == 2).unwrap();
-        a.send(Data {
-            stream: Some(part),
-            ..Data::new(payload)
-        })
-        .unwrap();
+        a.send(Data { stream: Some(part), ..Data::new(payload) }).unwrap();
     }
     assert!(tx.part(&Payload::from("more"), false).is_err());
     pump(&mut a, &mut b, now);
@@ -231,25 +183,14 @@ fn stream_digest_is_verified() {
             other => panic!("{other:?}"),
         })
         .collect();
-    assert_eq!(
-        statuses,
-        [ChunkStatus::More, ChunkStatus::More, ChunkStatus::Complete]
-    );
+    assert_eq!(statuses, [ChunkStatus::More, ChunkStatus::More, ChunkStatus::Complete]);
 }
 
 #[test]
 fn corrupted_stream_is_reported() {
     let mut rx = StreamRx::new(4);
-    let part = StreamPart {
-        id: "s".into(),
-        index: 0,
-        last: true,
-        digest: Some([0; 32]),
-    };
-    assert_eq!(
-        rx.accept(&part, &Payload::from("x")).unwrap(),
-        ChunkStatus::Corrupted
-    );
+    let part = StreamPart { id: "s".into(), index: 0, last: true, digest: Some([0; 32]) };
+    assert_eq!(rx.accept(&part, &Payload::from("x")).unwrap(), ChunkStatus::Corrupted);
 }
 
 fn arb_payload() -> impl Strategy<Value = Payload> {
@@ -260,12 +201,7 @@ fn arb_payload() -> impl Strategy<Value = Payload> {
 }
 
 fn arb_data() -> impl Strategy<Value = Data> {
-    let stream = (
-        ".{0,8}",
-        any::<u64>(),
-        any::<bool>(),
-        proptest::option::of(any::<[u8; 32]>()),
-    )
+    let stream = (".{0,8}", any::<u64>(), any::<bool>(), proptest::option::of(any::<[u8; 32]>()))
         .prop_map(|(id, index, last, digest)| StreamPart {
             id,
             index,
@@ -279,22 +215,12 @@ fn arb_data() -> impl Strategy<Value = Data> {
         arb_payload(),
         any::<bool>(),
     )
-        .prop_map(|(seq, id, stream, payload, state)| Data {
-            seq,
-            id,
-            stream,
-            payload,
-            state,
-        })
+        .prop_map(|(seq, id, stream, payload, state)| Data { seq, id, stream, payload, state })
 }
 
 fn arb_frame() -> impl Strategy<Value = Frame> {
-    let resume =
-        (".{0,8}", ".{0,8}", any::<u64>()).prop_map(|(session, token, last_received)| Resume {
-            session,
-            token,
-            last_received,
-        });
+    let resume = (".{0,8}", ".{0,8}", any::<u64>())
+        .prop_map(|(session, token, last_received)| Resume { session, token, last_received });
     prop_oneof![
         arb_data().prop_map(Frame::Data),
         any::<u64>().prop_map(|up_to| Frame::Ack(Ack { up_to })),
@@ -317,11 +243,7 @@ fn arb_frame() -> impl Strategy<Value = Frame> {
         any::<u64>().prop_map(|deadline_ms| Frame::RefreshRequest(RefreshRequest { deadline_ms })),
         ".{0,20}".prop_map(|token| Frame::Refresh(Refresh { token })),
         (any::<u64>(), any::<u64>()).prop_map(|(expected, current)| Frame::State(
-            StateFrame::Conflict {
-                req: expected ^ 1,
-                expected,
-                current
-            }
+            StateFrame::Conflict { req: expected ^ 1, expected, current }
         )),
     ]
 }
@@ -353,11 +275,7 @@ fn state_messages_bypass_the_application_queue() {
     let now = Instant::now();
     let (mut a, mut b) = attached_pair(Config::default(), now);
     a.send(Data::new("app")).unwrap();
-    a.send(Data {
-        state: true,
-        ..Data::new("{\"sync\":{\"version\":0}}")
-    })
-    .unwrap();
+    a.send(Data { state: true, ..Data::new("{\"sync\":{\"version\":0}}") }).unwrap();
     pump(&mut a, &mut b, now);
     let state = b.poll_state(now).unwrap();
     assert_eq!((state.seq, state.state), (2, true));

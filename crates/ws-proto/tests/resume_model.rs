@@ -60,9 +60,7 @@ impl World {
             Op::Cut => self.cut(),
             Op::Advance(ms) => {
                 self.now += Duration::from_millis(u64::from(ms));
-                self.sides
-                    .iter_mut()
-                    .for_each(|side| side.handle_timeout(self.now));
+                self.sides.iter_mut().for_each(|side| side.handle_timeout(self.now));
             }
         }
     }
@@ -94,11 +92,7 @@ impl World {
             };
             self.sides[peer].handle_frame(frame, self.now).unwrap();
             while let Some(event) = self.sides[peer].poll_event(self.now) {
-                let Event::Message(Data {
-                    payload: Payload::Text(t),
-                    ..
-                }) = event
-                else {
+                let Event::Message(Data { payload: Payload::Text(t), .. }) = event else {
                     panic!("unexpected event {event:?}");
                 };
                 self.got[peer].push(t);

@@ -20,8 +20,8 @@ pub(crate) enum Incoming {
     Frame(Frame),
     /// A ping or pong: only a sign of life.
     Alive,
-    /// The peer closed the connection.
-    Close,
+    /// The peer closed the connection, with this close code if it gave one.
+    Close(Option<u16>),
     /// Not a valid frame for this codec.
     Malformed(ws_proto::Error),
 }
@@ -56,7 +56,7 @@ impl Codec {
             (Codec::Json, Message::Text(text)) => ws_proto::json::decode(text.as_str()),
             (Codec::Binary, Message::Binary(bytes)) => ws_proto::binary::decode(&bytes),
             (_, Message::Ping(_) | Message::Pong(_)) => return Incoming::Alive,
-            (_, Message::Close(_)) => return Incoming::Close,
+            (_, Message::Close(frame)) => return Incoming::Close(frame.map(|f| f.code.into())),
             (_, other) => Err(ws_proto::Error::Malformed(format!(
                 "{} message on a {} connection",
                 kind(&other),

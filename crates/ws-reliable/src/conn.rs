@@ -44,8 +44,8 @@ pub(crate) trait Control: Send + Sync {
 /// Why a connection ended. The session is detached in every case but `Ended`.
 #[derive(Debug)]
 pub(crate) enum End<T> {
-    /// The peer closed the connection or the network failed.
-    PeerClosed,
+    /// The peer closed the connection (with its close code, if any) or the network failed.
+    PeerClosed(Option<u16>),
     /// The peer went silent past the heartbeat timeout.
     Silent,
     /// The peer broke the protocol; it was told with an error frame.
@@ -62,7 +62,7 @@ impl<T> End<T> {
     /// A metric label for why the connection ended.
     pub(crate) fn label(&self) -> &'static str {
         match self {
-            End::PeerClosed => "peer_closed",
+            End::PeerClosed(_) => "peer_closed",
             End::Silent => "heartbeat_timeout",
             End::Protocol(_) => "protocol_error",
             End::Closed(_) => "closed_by_server",
@@ -91,16 +91,10 @@ where
     };
     let (code, reason) = close_code(&end);
     if let End::Protocol(e) = &end {
-        let frame = Frame::Error(ErrorFrame {
-            code: e.code().as_u16(),
-            message: e.to_string(),
-        });
+        let frame = Frame::Error(ErrorFrame { code: e.code().as_u16(), message: e.to_string() });
         let _ = sink.feed(codec.encode(&frame)).await;
     }
-    let close = CloseFrame {
-        code,
-        reason: reason.into(),
-    };
+    let close = CloseFrame { code, reason: reason.into() };
     let _ = sink.send(Message::Close(Some(close))).await;
     shared.with(|m| m.detach(now()));
     shared.wake_app();
@@ -118,7 +112,7 @@ where
 {
     while let Some(message) = stream.next().await {
         let Ok(message) = message else {
-            return End::PeerClosed;
+            return End::PeerClosed(None);
         };
         let frame = match codec.decode(message) {
             Incoming::Frame(frame) => frame,
@@ -126,14 +120,14 @@ where
                 shared.with(|m| m.on_activity(now()));
                 continue;
             }
-            Incoming::Close => return End::PeerClosed,
+            Incoming::Close(code) => return End::PeerClosed(code),
             Incoming::Malformed(e) => return End::Protocol(e),
         };
         if let Err(e) = on_frame(frame, shared, control) {
             return End::Protocol(e);
         }
     }
-    End::PeerClosed
+    End::PeerClosed(None)
 }
 
 fn on_frame(
@@ -171,11 +165,11 @@ where
         for transmit in batch {
             let message = encode(transmit, codec, control.metrics());
             if sink.feed(message).await.is_err() {
-                return End::PeerClosed;
+                return End::PeerClosed(None);
             }
         }
         if sink.flush().await.is_err() {
-            return End::PeerClosed;
+            return End::PeerClosed(None);
         }
         if let Phase::Ended(_) = phase {
             return End::Ended;
@@ -202,9 +196,8 @@ fn encode(transmit: Transmit, codec: Codec, metrics: Option<&ws_metrics::Metrics
 fn collect(shared: &Shared) -> (Vec<Transmit>, Phase) {
     shared.with(|m| {
         let now = now();
-        let batch: Vec<Transmit> = std::iter::from_fn(|| m.poll_transmit(now))
-            .take(BATCH)
-            .collect();
+        let batch: Vec<Transmit> =
+            std::iter::from_fn(|| m.poll_transmit(now)).take(BATCH).collect();
         (batch, m.phase())
     })
 }
@@ -244,11 +237,10 @@ fn on_deadline<T>(shared: &Arc<Shared>, control: &dyn Control) -> Option<End<T>>
 
 fn close_code<T>(end: &End<T>) -> (CloseCode, &'static str) {
     match end {
-        End::PeerClosed => (CloseCode::Normal, ""),
-        End::Silent => (
-            CloseCode::Library(ErrorCode::HeartbeatTimeout.as_u16()),
-            "heartbeat timeout",
-        ),
+        End::PeerClosed(_) => (CloseCode::Normal, ""),
+        End::Silent => {
+            (CloseCode::Library(ErrorCode::HeartbeatTimeout.as_u16()), "heartbeat timeout")
+        }
         End::Protocol(e) => (CloseCode::Library(e.code().as_u16()), "protocol error"),
         End::Closed(code) => (CloseCode::Library(code.as_u16()), "closed"),
         End::Ended => (CloseCode::Normal, "session ended"),

@@ -68,11 +68,7 @@ impl Session {
         info: SessionInfo,
         dedup: Option<Arc<ShardedWindow>>,
     ) -> Self {
-        Self {
-            shared,
-            info: Arc::new(info),
-            dedup,
-        }
+        Self { shared, info: Arc::new(info), dedup }
     }
 
     /// The session id.
@@ -97,11 +93,7 @@ impl Session {
         id: impl Into<String>,
         payload: impl Into<Payload>,
     ) -> Result<Seq> {
-        self.send_data(Data {
-            id: Some(id.into()),
-            ..Data::new(payload)
-        })
-        .await
+        self.send_data(Data { id: Some(id.into()), ..Data::new(payload) }).await
     }
 
     /// Queues a message without waiting: [`Error::Full`] when the buffer is full.
@@ -109,6 +101,7 @@ impl Session {
         let data = Data::new(payload);
         let out = self.shared.with(|m| match m.phase() {
             Phase::Ended(reason) => Err(lost(reason)),
+            _ if !m.fits(data.payload_len()) => Err(too_large(m, data.payload_len())),
             _ if !m.has_room(data.payload_len()) => Err(Error::Full),
             _ => m.send(data).map_err(Error::from),
         });
@@ -137,10 +130,7 @@ impl Session {
     /// Starts a stream: chunks of one logical response that survive disconnects and end with
     /// a digest the receiver verifies.
     pub fn open_stream(&self, id: impl Into<String>) -> StreamWriter {
-        StreamWriter {
-            session: self.clone(),
-            tx: StreamTx::new(id),
-        }
+        StreamWriter { session: self.clone(), tx: StreamTx::new(id) }
     }
 
     /// Waits until the peer has acknowledged everything sent so far.
@@ -189,6 +179,7 @@ impl Session {
             .shared
             .wait_app(|m| match m.phase() {
                 Phase::Ended(reason) => Some(Err(lost(reason))),
+                _ if !m.fits(len) => Some(Err(too_large(m, len))),
                 _ if !m.has_room(len) => None,
                 _ => data.take().map(|d| m.send(d).map_err(Error::from)),
             })
@@ -218,13 +209,13 @@ impl StreamWriter {
 
     async fn send(&mut self, payload: Payload, last: bool) -> Result<Seq> {
         let part = self.tx.part(&payload, last)?;
-        self.session
-            .send_data(Data {
-                stream: Some(part),
-                ..Data::new(payload)
-            })
-            .await
+        self.session.send_data(Data { stream: Some(part), ..Data::new(payload) }).await
     }
+}
+
+fn too_large(m: &ws_proto::Session, size: usize) -> Error {
+    let limit = m.config().max_buffered_bytes;
+    Error::Protocol(ws_proto::Error::TooLarge { size, limit })
 }
 
 fn lost(reason: LostReason) -> Error {
@@ -260,19 +251,10 @@ fn chunk(data: Data, status: ChunkStatus) -> Result<Option<Message>> {
     if status == ChunkStatus::Corrupted {
         return Err(Error::StreamCorrupted(part.id));
     }
-    let info = StreamChunk {
-        stream: part.id,
-        index: part.index,
-        last: part.last,
-    };
+    let info = StreamChunk { stream: part.id, index: part.index, last: part.last };
     Ok(Some(to_message(data, Some(info))))
 }
 
 fn to_message(data: Data, stream: Option<StreamChunk>) -> Message {
-    Message {
-        seq: data.seq,
-        id: data.id,
-        payload: data.payload,
-        stream,
-    }
+    Message { seq: data.seq, id: data.id, payload: data.payload, stream }
 }

@@ -86,13 +86,7 @@ impl Jwt {
     }
 
     fn new(key: DecodingKey, alg: Algorithm) -> Self {
-        Self {
-            key,
-            alg,
-            audience: Vec::new(),
-            issuer: Vec::new(),
-            leeway: DEFAULT_LEEWAY,
-        }
+        Self { key, alg, audience: Vec::new(), issuer: Vec::new(), leeway: DEFAULT_LEEWAY }
     }
 
     /// Accepts tokens whose `aud` names `audience`, and from then on requires `aud`. Call

@@ -24,10 +24,7 @@ pub struct Credentials {
 impl Credentials {
     /// Credentials carrying just a token (a refresh on a live connection).
     pub fn token(token: impl Into<String>) -> Self {
-        Self {
-            token: Some(token.into()),
-            origin: None,
-        }
+        Self { token: Some(token.into()), origin: None }
     }
 }
 
@@ -44,10 +41,7 @@ pub struct Principal {
 impl Principal {
     /// A principal that never expires.
     pub fn new(subject: impl Into<String>) -> Self {
-        Self {
-            subject: subject.into(),
-            expires_at: None,
-        }
+        Self { subject: subject.into(), expires_at: None }
     }
 
     /// Sets the expiry.
@@ -70,18 +64,12 @@ pub struct AuthError {
 impl AuthError {
     /// A 401 Unauthorized.
     pub fn unauthorized(reason: impl Into<String>) -> Self {
-        Self {
-            status: 401,
-            reason: reason.into(),
-        }
+        Self { status: 401, reason: reason.into() }
     }
 
     /// A 403 Forbidden.
     pub fn forbidden(reason: impl Into<String>) -> Self {
-        Self {
-            status: 403,
-            reason: reason.into(),
-        }
+        Self { status: 403, reason: reason.into() }
     }
 }
 

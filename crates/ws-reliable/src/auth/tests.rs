@@ -121,10 +121,7 @@ fn hs_auth() -> Jwt {
 }
 
 fn rs_auth() -> Jwt {
-    Jwt::rs256_pem(RSA_PUBLIC.as_bytes())
-        .unwrap()
-        .audience(AUD)
-        .issuer(ISS)
+    Jwt::rs256_pem(RSA_PUBLIC.as_bytes()).unwrap().audience(AUD).issuer(ISS)
 }
 
 #[track_caller]
@@ -133,10 +130,7 @@ fn check(auth: &Jwt, token: &str, expected: Verdict) {
         (Ok(principal), Accept(subject)) => assert_eq!(principal.subject, *subject),
         (Err(AuthError { status, reason }), Reject(why)) => {
             assert_eq!(status, 401, "{reason}");
-            assert!(
-                reason.contains(why),
-                "reason {reason:?} should mention {why:?}"
-            );
+            assert!(reason.contains(why), "reason {reason:?} should mention {why:?}");
             let echoed = !token.is_empty() && reason.contains(token);
             assert!(!echoed, "the reason must not echo the token");
         }
@@ -150,44 +144,19 @@ fn time_claims() {
     let now = unix_now();
     let rows = [
         (hs256(&claims(|_| {})), Accept("alice")),
-        (
-            hs256(&claims(|c| c["exp"] = json!(now - 30))),
-            Reject("expired"),
-        ),
-        (
-            hs256(&claims(|c| c["exp"] = json!(now - 3))),
-            Accept("alice"),
-        ),
-        (
-            hs256(&claims(|c| c["nbf"] = json!(now + 60))),
-            Reject("not yet valid"),
-        ),
-        (
-            hs256(&claims(|c| c["nbf"] = json!(now + 2))),
-            Accept("alice"),
-        ),
-        (
-            hs256(&claims(|c| c["nbf"] = json!(now - 60))),
-            Accept("alice"),
-        ),
-        (
-            hs256(&claims(|c| c["exp"] = json!("soon"))),
-            Reject("claim `exp`"),
-        ),
-        (
-            hs256(&claims(|c| c["exp"] = json!(now as f64 + 60.5))),
-            Accept("alice"),
-        ),
+        (hs256(&claims(|c| c["exp"] = json!(now - 30))), Reject("expired")),
+        (hs256(&claims(|c| c["exp"] = json!(now - 3))), Accept("alice")),
+        (hs256(&claims(|c| c["nbf"] = json!(now + 60))), Reject("not yet valid")),
+        (hs256(&claims(|c| c["nbf"] = json!(now + 2))), Accept("alice")),
+        (hs256(&claims(|c| c["nbf"] = json!(now - 60))), Accept("alice")),
+        (hs256(&claims(|c| c["exp"] = json!("soon"))), Reject("claim `exp`")),
+        (hs256(&claims(|c| c["exp"] = json!(now as f64 + 60.5))), Accept("alice")),
     ];
     for (token, expected) in rows {
         check(&auth, &token, expected);
     }
     let strict = hs_auth().leeway(Duration::ZERO);
-    check(
-        &strict,
-        &hs256(&claims(|c| c["exp"] = json!(now - 3))),
-        Reject("expired"),
-    );
+    check(&strict, &hs256(&claims(|c| c["exp"] = json!(now - 3))), Reject("expired"));
 }
 
 #[test]
@@ -198,19 +167,13 @@ fn signatures_and_algorithms() {
     let (head, _) = good.rsplit_once('.').unwrap();
     let (_, forged_signature) = forged.rsplit_once('.').unwrap();
     let rows = [
-        (
-            format!("{head}.{forged_signature}"),
-            Reject("bad signature"),
-        ),
+        (format!("{head}.{forged_signature}"), Reject("bad signature")),
         (forged.clone(), Reject("bad signature")),
         (format!("{head}."), Reject("bad signature")),
         (alg_none(&good), Reject("unsupported algorithm")),
         ("not-a-jwt".to_owned(), Reject("malformed")),
         (String::new(), Reject("malformed")),
-        (
-            rs256(&claims(|_| {})),
-            Reject("algorithm RS256 not allowed"),
-        ),
+        (rs256(&claims(|_| {})), Reject("algorithm RS256 not allowed")),
     ];
     for (token, expected) in rows {
         check(&hs_auth(), &token, expected);
@@ -219,60 +182,29 @@ fn signatures_and_algorithms() {
     let confused_key = EncodingKey::from_secret(RSA_PUBLIC.as_bytes());
     let confused = sign(Algorithm::HS256, &confused_key, &claims(|_| {}));
     check(&rs_auth(), &confused, Reject("algorithm HS256 not allowed"));
-    check(
-        &rs_auth(),
-        &alg_none(&rs256(&claims(|_| {}))),
-        Reject("unsupported algorithm"),
-    );
+    check(&rs_auth(), &alg_none(&rs256(&claims(|_| {}))), Reject("unsupported algorithm"));
     check(&rs_auth(), &rs256(&claims(|_| {})), Accept("alice"));
-    check(
-        &rs_auth(),
-        &es256(&claims(|_| {})),
-        Reject("algorithm ES256 not allowed"),
-    );
-    let es = Jwt::es256_pem(EC_PUBLIC.as_bytes())
-        .unwrap()
-        .audience(AUD)
-        .issuer(ISS);
+    check(&rs_auth(), &es256(&claims(|_| {})), Reject("algorithm ES256 not allowed"));
+    let es = Jwt::es256_pem(EC_PUBLIC.as_bytes()).unwrap().audience(AUD).issuer(ISS);
     check(&es, &es256(&claims(|_| {})), Accept("alice"));
-    check(
-        &es,
-        &rs256(&claims(|_| {})),
-        Reject("algorithm RS256 not allowed"),
-    );
+    check(&es, &rs256(&claims(|_| {})), Reject("algorithm RS256 not allowed"));
 }
 
 #[test]
 fn audience_and_issuer() {
     let rows = [
-        (
-            claims(|c| c["aud"] = json!("other-api")),
-            Reject("wrong audience"),
-        ),
-        (
-            claims(|c| c["aud"] = json!(["other", AUD])),
-            Accept("alice"),
-        ),
-        (
-            claims(|c| c["aud"] = json!(["other"])),
-            Reject("wrong audience"),
-        ),
+        (claims(|c| c["aud"] = json!("other-api")), Reject("wrong audience")),
+        (claims(|c| c["aud"] = json!(["other", AUD])), Accept("alice")),
+        (claims(|c| c["aud"] = json!(["other"])), Reject("wrong audience")),
         (without(&["aud"]), Reject("missing claim `aud`")),
-        (
-            claims(|c| c["iss"] = json!("https://evil.example")),
-            Reject("wrong issuer"),
-        ),
+        (claims(|c| c["iss"] = json!("https://evil.example")), Reject("wrong issuer")),
         (without(&["iss"]), Reject("missing claim `iss`")),
     ];
     for (claims, expected) in rows {
         check(&hs_auth(), &hs256(&claims), expected);
     }
     let second = hs_auth().audience("admin-api");
-    check(
-        &second,
-        &hs256(&claims(|c| c["aud"] = json!("admin-api"))),
-        Accept("alice"),
-    );
+    check(&second, &hs256(&claims(|c| c["aud"] = json!("admin-api"))), Accept("alice"));
     // Without a configured audience or issuer neither is required, but a token addressed to
     // some audience is not for us (RFC 7519 section 4.1.3).
     let plain = Jwt::hs256(SECRET);
@@ -285,14 +217,8 @@ fn audience_and_issuer() {
 fn required_claims() {
     let rows = [
         (without(&["sub"]), Reject("missing claim `sub`")),
-        (
-            claims(|c| c["sub"] = json!("")),
-            Reject("missing claim `sub`"),
-        ),
-        (
-            claims(|c| c["sub"] = json!(42)),
-            Reject("missing claim `sub`"),
-        ),
+        (claims(|c| c["sub"] = json!("")), Reject("missing claim `sub`")),
+        (claims(|c| c["sub"] = json!(42)), Reject("missing claim `sub`")),
         (without(&["exp"]), Reject("missing claim `exp`")),
         (claims(|c| c["sub"] = json!("bob")), Accept("bob")),
     ];
@@ -304,28 +230,17 @@ fn required_claims() {
 #[test]
 fn principal_carries_the_expiry() {
     let exp = unix_now() + 120;
-    let principal = hs_auth()
-        .verify(&hs256(&claims(|c| c["exp"] = json!(exp))))
-        .unwrap();
+    let principal = hs_auth().verify(&hs256(&claims(|c| c["exp"] = json!(exp)))).unwrap();
     let secs = u64::try_from(exp).unwrap();
-    assert_eq!(
-        principal.expires_at,
-        Some(UNIX_EPOCH + Duration::from_secs(secs))
-    );
+    assert_eq!(principal.expires_at, Some(UNIX_EPOCH + Duration::from_secs(secs)));
 }
 
 #[tokio::test]
 async fn authenticate_reads_the_bearer_token() {
     let auth = hs_auth();
-    let missing = auth
-        .authenticate(&Credentials::default())
-        .await
-        .unwrap_err();
+    let missing = auth.authenticate(&Credentials::default()).await.unwrap_err();
     assert_eq!(missing, AuthError::unauthorized("missing bearer token"));
-    let empty = auth
-        .authenticate(&Credentials::token(""))
-        .await
-        .unwrap_err();
+    let empty = auth.authenticate(&Credentials::token("")).await.unwrap_err();
     assert_eq!(empty, AuthError::unauthorized("missing bearer token"));
     let token = hs256(&claims(|_| {}));
     let principal = auth.authenticate(&Credentials::token(token)).await.unwrap();

@@ -2,8 +2,6 @@
 
 use std::time::Duration;
 
-use backoff::Backoff;
-
 use crate::codec::Codec;
 use crate::error::{Error, Result};
 
@@ -15,9 +13,10 @@ pub struct ClientConfig {
     pub session: ws_proto::Config,
     /// Wire codec. Default [`Codec::Binary`].
     pub codec: Codec,
-    /// Delays between reconnect attempts after the first, which is immediate. Default
-    /// 500 ms doubling to 30 s, full jitter (SignalR, Socket.IO and AWS converge here).
-    pub reconnect: Backoff,
+    /// Reconnection: backoff (first retry immediate after an unexpected drop, jittered after a
+    /// close the server asked for, then 500 ms doubling to 30 s with full jitter), a retry
+    /// budget, and a circuit breaker that suspends attempts after repeated failures.
+    pub reconnect: reconnect::Config,
     /// Longest wait for TCP + upgrade + welcome. Default 10 s.
     pub connect_timeout: Duration,
     /// Largest WebSocket message accepted. Default 1 MiB.
@@ -34,7 +33,7 @@ impl Default for ClientConfig {
         Self {
             session: ws_proto::Config::default(),
             codec: Codec::Binary,
-            reconnect: Backoff::default(),
+            reconnect: reconnect::Config::default(),
             connect_timeout: Duration::from_secs(10),
             max_message_size: 1 << 20,
             read_buffer_size: 4 << 10,
@@ -56,22 +55,18 @@ impl ClientConfig {
         self
     }
 
-    /// Sets the reconnect backoff.
-    pub fn reconnect(mut self, backoff: Backoff) -> Self {
-        self.reconnect = backoff;
+    /// Sets the reconnection policy, budget and breaker.
+    pub fn reconnect(mut self, reconnect: reconnect::Config) -> Self {
+        self.reconnect = reconnect;
         self
     }
 
     /// Checks the values once.
     pub fn validate(&self) -> Result<()> {
         self.session.validate()?;
-        self.reconnect
-            .validate()
-            .map_err(|e| Error::Config(e.to_string()))?;
+        self.reconnect.validate().map_err(|e| Error::Config(e.to_string()))?;
         if self.connect_timeout.is_zero() || self.max_message_size == 0 {
-            return Err(Error::Config(
-                "timeouts and limits must be positive".to_owned(),
-            ));
+            return Err(Error::Config("timeouts and limits must be positive".to_owned()));
         }
         Ok(())
     }

@@ -25,8 +25,7 @@ pub(crate) async fn connect(
 ) -> Result<(Ws, Welcome)> {
     let attempt = async {
         let mut ws = upgrade(url, config, token).await?;
-        ws.send(config.codec.encode(&Frame::Hello(Hello { resume })))
-            .await?;
+        ws.send(config.codec.encode(&Frame::Hello(Hello { resume }))).await?;
         let welcome = read_welcome(&mut ws, config).await?;
         Ok((ws, welcome))
     };
@@ -38,10 +37,7 @@ pub(crate) async fn connect(
 async fn upgrade(url: &str, config: &ClientConfig, token: Option<&str>) -> Result<Ws> {
     let mut request = url.into_client_request()?;
     let headers = request.headers_mut();
-    headers.insert(
-        SEC_WEBSOCKET_PROTOCOL,
-        HeaderValue::from_static(config.codec.subprotocol()),
-    );
+    headers.insert(SEC_WEBSOCKET_PROTOCOL, HeaderValue::from_static(config.codec.subprotocol()));
     if let Some(token) = token {
         let value = HeaderValue::from_str(&format!("Bearer {token}"))
             .map_err(|_| Error::Config("token is not a valid header value".to_owned()))?;
@@ -54,14 +50,8 @@ async fn upgrade(url: &str, config: &ClientConfig, token: Option<&str>) -> Resul
         Ok((ws, _)) => Ok(ws),
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
             let status = response.status().as_u16();
-            let reason = response
-                .body()
-                .as_ref()
-                .map(|b| String::from_utf8_lossy(b).into_owned());
-            Err(Error::Rejected {
-                status,
-                reason: reason.unwrap_or_default(),
-            })
+            let reason = response.body().as_ref().map(|b| String::from_utf8_lossy(b).into_owned());
+            Err(Error::Rejected { status, reason: reason.unwrap_or_default() })
         }
         Err(e) => Err(e.into()),
     }
@@ -79,7 +69,7 @@ async fn read_welcome(ws: &mut Ws, config: &ClientConfig) -> Result<Welcome> {
             }
             Incoming::Frame(_) => return Err(Error::Handshake("expected welcome".to_owned())),
             Incoming::Alive => continue,
-            Incoming::Close => break,
+            Incoming::Close(_) => break,
             Incoming::Malformed(e) => return Err(e.into()),
         }
     }

@@ -33,9 +33,7 @@ impl Control for ClientControl {
                 });
                 Ok(())
             }
-            _ => Err(ws_proto::Error::Unexpected(
-                "frame not allowed from a server",
-            )),
+            _ => Err(ws_proto::Error::Unexpected("frame not allowed from a server")),
         }
     }
 

@@ -3,6 +3,7 @@
 mod config;
 mod connect;
 mod control;
+mod dialer;
 mod task;
 
 use std::future::Future;
@@ -19,6 +20,8 @@ use crate::error::Result;
 use crate::session::{Message, Session, SessionInfo};
 use crate::shared::{Shared, now};
 use crate::sync::{SharedState, StateCache};
+use dialer::Dialer;
+use parking_lot::Mutex;
 
 /// Supplies a fresh credential at connect, reconnect and refresh; `None` connects without.
 pub type TokenProvider =
@@ -28,6 +31,8 @@ pub type TokenProvider =
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConnState {
+    /// The first connection is being made.
+    Connecting,
     /// A connection carries the session.
     Connected,
     /// The connection dropped; attempt `attempt` (from 0) starts after `delay`.
@@ -37,6 +42,11 @@ pub enum ConnState {
         /// The wait before it.
         delay: Duration,
     },
+    /// Repeated failures opened the circuit breaker: no attempt before `until`.
+    Suspended {
+        /// When one trial attempt is let through.
+        until: std::time::Instant,
+    },
     /// The session is over; `reason` says why.
     Failed {
         /// Why.
@@ -44,6 +54,13 @@ pub enum ConnState {
     },
     /// Closed by the application.
     Closed,
+}
+
+impl ConnState {
+    /// Whether no further change will happen.
+    pub fn is_final(&self) -> bool {
+        matches!(self, ConnState::Failed { .. } | ConnState::Closed)
+    }
 }
 
 /// Builds a [`Client`].
@@ -83,38 +100,24 @@ impl ClientBuilder {
         let mut machine = Machine::new(self.config.session.clone(), now())?;
         machine.attach(welcome.last_received, now())?;
         let shared = Shared::new(machine);
-        let info = SessionInfo {
-            id: welcome.session.clone(),
-            subject: String::new(),
-        };
-        let session = Session::new(
-            Arc::clone(&shared),
-            info,
-            dedup_window(self.config.dedup.as_ref())?,
-        );
+        let info = SessionInfo { id: welcome.session.clone(), subject: String::new() };
+        let session =
+            Session::new(Arc::clone(&shared), info, dedup_window(self.config.dedup.as_ref())?);
+        let (config, tokens, first) = (self.config, self.tokens, Mutex::new(Some(ws)));
+        let dialer = Dialer { url, config, tokens, welcome, shared, first };
+        Ok(Client::start(session, Arc::new(dialer)))
+    }
+}
+
+impl Client {
+    fn start(session: Session, dialer: Arc<Dialer>) -> Client {
         let (state_tx, state) = watch::channel(ConnState::Connected);
-        let (stop_tx, stop_rx) = watch::channel(false);
+        let (stop_tx, stop) = watch::channel(false);
         let cache = StateCache::new();
-        cache.start(&shared);
-        let (config, tokens) = (self.config, self.tokens);
-        let stop = stop_rx;
-        let ctx = task::Context {
-            url,
-            config,
-            tokens,
-            welcome,
-            state: state_tx,
-            stop,
-            cache: Arc::clone(&cache),
-        };
-        let task = tokio::spawn(task::run(ws, shared, ctx));
-        Ok(Client {
-            session,
-            state,
-            stop: stop_tx,
-            task,
-            cache,
-        })
+        cache.start(&dialer.shared);
+        let ctx = task::Context { state: state_tx, stop, cache: Arc::clone(&cache) };
+        let task = tokio::spawn(task::run(dialer, ctx));
+        Client { session, state, stop: stop_tx, task, cache }
     }
 }
 

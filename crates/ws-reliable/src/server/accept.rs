@@ -30,21 +30,12 @@ pub(crate) async fn accept(
         Ok(Ok(hello)) => hello,
         Ok(Err(e)) => return refuse(&mut ws, codec, error_frame(e.code(), &e.to_string())).await,
         Err(_) => {
-            return refuse(
-                &mut ws,
-                codec,
-                error_frame(ErrorCode::Unexpected, "no hello in time"),
-            )
-            .await;
+            return refuse(&mut ws, codec, error_frame(ErrorCode::Unexpected, "no hello in time"))
+                .await;
         }
     };
     let control = ServerControl::new(&principal, &state);
-    let attach = |ws, peer_last| Attach {
-        ws,
-        peer_last,
-        codec,
-        control,
-    };
+    let attach = |ws, peer_last| Attach { ws, peer_last, codec, control };
     match hello.resume {
         None => create(attach(ws, 0), &principal, state).await,
         Some(resume) => {
@@ -72,7 +63,7 @@ async fn read_hello(
                 return Err(ws_proto::Error::Unexpected("the first frame must be hello"));
             }
             Incoming::Alive => continue,
-            Incoming::Close => break,
+            Incoming::Close(_) => break,
             Incoming::Malformed(e) => return Err(e),
         }
     }
@@ -83,34 +74,18 @@ async fn create(mut attach: Attach<BoxIo>, principal: &Principal, state: Arc<Ser
     let machine = match Machine::new(state.config.session.clone(), now()) {
         Ok(machine) => machine,
         Err(e) => {
-            return refuse(
-                &mut attach.ws,
-                attach.codec,
-                error_frame(e.code(), &e.to_string()),
-            )
-            .await;
+            return refuse(&mut attach.ws, attach.codec, error_frame(e.code(), &e.to_string()))
+                .await;
         }
     };
     let shared = Shared::new(machine);
-    let Some(created) = state
-        .sessions
-        .create(&principal.subject, Arc::clone(&shared))
-    else {
+    let Some(created) = state.sessions.create(&principal.subject, Arc::clone(&shared)) else {
         let frame = error_frame(ErrorCode::RateLimited, "session limit reached, retry later");
         return refuse(&mut attach.ws, attach.codec, frame).await;
     };
-    let info = SessionInfo {
-        id: created.id.clone(),
-        subject: principal.subject.clone(),
-    };
-    spawn_handler(
-        Session::new(Arc::clone(&shared), info, state.dedup.clone()),
-        &state,
-    );
-    let who = Identity {
-        id: created.id,
-        token: created.token,
-    };
+    let info = SessionInfo { id: created.id.clone(), subject: principal.subject.clone() };
+    spawn_handler(Session::new(Arc::clone(&shared), info, state.dedup.clone()), &state);
+    let who = Identity { id: created.id, token: created.token };
     tokio::spawn(task::run(who, shared, created.rx, Arc::clone(&state)));
     let _ = created.attach.send(attach).await;
 }
@@ -123,9 +98,7 @@ async fn claim(
 ) {
     let metrics = state.metrics.as_ref();
     metrics.inspect(|m| m.resume_attempted());
-    let outcome = state
-        .sessions
-        .claim(&resume.session, &resume.token, &principal.subject);
+    let outcome = state.sessions.claim(&resume.session, &resume.token, &principal.subject);
     let sent = match outcome {
         Ok(tx) => tx.send(attach).await.map_err(|e| e.0),
         Err(reason) => {
@@ -133,23 +106,15 @@ async fn claim(
             return lost(&mut attach, reason).await;
         }
     };
-    metrics.inspect(|m| {
-        if sent.is_ok() {
-            m.resume_succeeded()
-        } else {
-            m.resume_lost("expired")
-        }
-    });
+    metrics.inspect(|m| if sent.is_ok() { m.resume_succeeded() } else { m.resume_lost("expired") });
     if let Err(mut attach) = sent {
         lost(&mut attach, LostReason::Expired).await;
     }
 }
 
 async fn lost(attach: &mut Attach<BoxIo>, reason: LostReason) {
-    let frame = Frame::SessionLost(SessionLost {
-        reason,
-        message: format!("cannot resume: {reason:?}"),
-    });
+    let frame =
+        Frame::SessionLost(SessionLost { reason, message: format!("cannot resume: {reason:?}") });
     refuse(&mut attach.ws, attach.codec, frame).await;
 }
 
@@ -177,8 +142,5 @@ fn reason_label(reason: LostReason) -> &'static str {
 }
 
 fn error_frame(code: ErrorCode, message: &str) -> Frame {
-    Frame::Error(ErrorFrame {
-        code: code.as_u16(),
-        message: message.to_owned(),
-    })
+    Frame::Error(ErrorFrame { code: code.as_u16(), message: message.to_owned() })
 }

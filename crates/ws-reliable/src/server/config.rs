@@ -111,10 +111,7 @@ impl ServerConfig {
     pub fn validate(&self) -> Result<()> {
         self.session.validate()?;
         if !self.path.starts_with('/') {
-            return Err(Error::Config(format!(
-                "path {:?} must start with '/'",
-                self.path
-            )));
+            return Err(Error::Config(format!("path {:?} must start with '/'", self.path)));
         }
         if self.max_connections == 0 || self.max_sessions == 0 || self.max_message_size == 0 {
             return Err(Error::Config("limits must be positive".to_owned()));

@@ -20,6 +20,8 @@ use crate::sync::StateHub;
 #[derive(Debug)]
 struct Expiry {
     at: Option<Instant>,
+    /// The credential's wall-clock expiry: a refresh must move it later.
+    until: Option<SystemTime>,
     requested: bool,
 }
 
@@ -39,10 +41,7 @@ impl ServerControl {
     pub(crate) fn new(principal: &Principal, state: &ServerState) -> Arc<Self> {
         let at = principal.expires_at.map(to_instant);
         Arc::new_cyclic(|this| Self {
-            expiry: Mutex::new(Expiry {
-                at,
-                requested: false,
-            }),
+            expiry: Mutex::new(Expiry { at, until: principal.expires_at, requested: false }),
             subject: principal.subject.clone(),
             auth: Arc::clone(&state.auth),
             hub: state.config.state_sync.then(|| Arc::clone(&state.hub)),
@@ -62,15 +61,30 @@ impl ServerControl {
         tokio::spawn(async move {
             let outcome = this.auth.authenticate(&Credentials::token(token)).await;
             match outcome {
-                Ok(p) if p.subject == this.subject => {
-                    let mut expiry = this.expiry.lock();
-                    expiry.at = p.expires_at.map(to_instant);
-                    expiry.requested = false;
-                }
+                Ok(p) if p.subject == this.subject => this.extend(p.expires_at),
                 Ok(_) | Err(_) => tracing::warn!(subject = %this.subject, "token refresh rejected"),
             }
             wake.wake_conn();
         });
+    }
+
+    /// Moves the expiry, but only to a later time still ahead: the same (or an older)
+    /// credential presented again would otherwise be asked for again at once, in a tight
+    /// loop, and keep the connection open past its expiry for as long as the authenticator's
+    /// leeway accepts it.
+    fn extend(&self, until: Option<SystemTime>) {
+        let mut expiry = self.expiry.lock();
+        let later = match (until, expiry.until) {
+            (None, _) => true,
+            (Some(new), old) => new > SystemTime::now() && old.is_none_or(|old| new > old),
+        };
+        if later {
+            expiry.at = until.map(to_instant);
+            expiry.until = until;
+            expiry.requested = false;
+        } else {
+            tracing::warn!(subject = %self.subject, "token refresh does not extend the credential");
+        }
     }
 }
 
@@ -81,17 +95,13 @@ impl Control for ServerControl {
                 self.refresh(token, shared);
                 Ok(())
             }
-            _ => Err(ws_proto::Error::Unexpected(
-                "frame not allowed from a client",
-            )),
+            _ => Err(ws_proto::Error::Unexpected("frame not allowed from a client")),
         }
     }
 
     fn on_state(&self, data: &Data, shared: &Arc<Shared>) -> Result<(), ws_proto::Error> {
         let Some(hub) = &self.hub else {
-            return Err(ws_proto::Error::Unexpected(
-                "state sync is disabled on this server",
-            ));
+            return Err(ws_proto::Error::Unexpected("state sync is disabled on this server"));
         };
         hub.on_frame(&self.subject, shared, crate::sync::decode(data)?);
         Ok(())
@@ -115,17 +125,13 @@ impl Control for ServerControl {
         let mut expiry = self.expiry.lock();
         let at = expiry.at?;
         if expiry.requested && now >= at + self.grace {
-            return Some((
-                ErrorCode::AuthExpired,
-                "credential expired without refresh".to_owned(),
-            ));
+            return Some((ErrorCode::AuthExpired, "credential expired without refresh".to_owned()));
         }
         if !expiry.requested && now + self.lead >= at {
             expiry.requested = true;
             let deadline_ms = (at + self.grace).saturating_duration_since(now).as_millis();
-            let request = RefreshRequest {
-                deadline_ms: u64::try_from(deadline_ms).unwrap_or(u64::MAX),
-            };
+            let request =
+                RefreshRequest { deadline_ms: u64::try_from(deadline_ms).unwrap_or(u64::MAX) };
             shared.with(|m| m.queue_control(Frame::RefreshRequest(request)));
         }
         None
@@ -134,8 +140,6 @@ impl Control for ServerControl {
 
 /// Maps a wall-clock expiry onto the monotonic clock the drivers use.
 fn to_instant(at: SystemTime) -> Instant {
-    let left = at
-        .duration_since(SystemTime::now())
-        .unwrap_or(Duration::ZERO);
+    let left = at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO);
     now() + left
 }

@@ -52,12 +52,8 @@ pub(crate) fn start(
         0.8,
         0.95,
     );
-    let buffers = QueueSaturation::new(
-        "replay_buffers",
-        move || capacity(&s2, buffer_fill),
-        0.8,
-        0.95,
-    );
+    let buffers =
+        QueueSaturation::new("replay_buffers", move || capacity(&s2, buffer_fill), 0.8, 0.95);
     monitor.register(sessions.ok()?).ok()?;
     monitor.register(buffers.ok()?).ok()?;
     monitor.register(SchedulingLag::new()).ok()?;
@@ -79,10 +75,8 @@ fn buffer_fill(state: &ServerState) -> (usize, usize) {
 
 /// Counts connections, sessions and buffered data.
 pub(crate) fn figures(state: &ServerState) -> Figures {
-    let mut f = Figures {
-        connections: state.connections.load(Ordering::Relaxed),
-        ..Figures::default()
-    };
+    let mut f =
+        Figures { connections: state.connections.load(Ordering::Relaxed), ..Figures::default() };
     state.sessions.for_each(|shared| {
         let (phase, (messages, bytes)) = shared.with(|m| (m.phase(), m.buffered()));
         f.sessions += 1;
@@ -101,25 +95,14 @@ pub(crate) fn respond(state: &ServerState) -> HttpResponse {
     };
     let server = figures(state);
     let metrics = state.metrics.as_ref().map(ws_metrics::Metrics::snapshot);
-    let body = serde_json::to_vec(&Body {
-        report: &report,
-        server,
-        metrics,
-    })
-    .unwrap_or_default();
+    let body = serde_json::to_vec(&Body { report: &report, server, metrics }).unwrap_or_default();
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() =
         StatusCode::from_u16(report.http_status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    if let Some(cors) = state
-        .config
-        .health_cors
-        .as_deref()
-        .and_then(|c| HeaderValue::from_str(c).ok())
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Some(cors) =
+        state.config.health_cors.as_deref().and_then(|c| HeaderValue::from_str(c).ok())
     {
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, cors);
     }

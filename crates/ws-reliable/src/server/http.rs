@@ -63,10 +63,7 @@ async fn upgrade(mut req: Request<Incoming>, state: Arc<ServerState>) -> HttpRes
         return text(StatusCode::FORBIDDEN, "origin not allowed");
     }
     let offered = offered_protocols(&req);
-    let credentials = Credentials {
-        token: token(&req, &offered),
-        origin,
-    };
+    let credentials = Credentials { token: token(&req, &offered), origin };
     let principal = match state.auth.authenticate(&credentials).await {
         Ok(principal) => principal,
         Err(e) => {
@@ -78,16 +75,22 @@ async fn upgrade(mut req: Request<Incoming>, state: Arc<ServerState>) -> HttpRes
     };
     let codec = offered.iter().find_map(|p| Codec::from_subprotocol(p));
     let on_upgrade = hyper::upgrade::on(&mut req);
-    let config = state.config.websocket();
-    tokio::spawn(async move {
-        let Ok(upgraded) = on_upgrade.await else {
-            return;
-        };
-        let io: BoxIo = Box::new(TokioIo::new(upgraded));
-        let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
-        accept::accept(ws, principal, codec.unwrap_or(Codec::Json), state).await;
-    });
+    tokio::spawn(finish_upgrade(on_upgrade, principal, codec, state));
     switching_protocols(&key, codec)
+}
+
+/// Once hyper hands over the upgraded connection: the WebSocket, then the session.
+async fn finish_upgrade(
+    on_upgrade: hyper::upgrade::OnUpgrade,
+    principal: crate::auth::Principal,
+    codec: Option<Codec>,
+    state: Arc<ServerState>,
+) {
+    let Ok(upgraded) = on_upgrade.await else { return };
+    let io: BoxIo = Box::new(TokioIo::new(upgraded));
+    let config = state.config.websocket();
+    let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
+    accept::accept(ws, principal, codec.unwrap_or(Codec::Json), state).await;
 }
 
 fn switching_protocols(key: &str, codec: Option<Codec>) -> HttpResponse {
@@ -100,10 +103,8 @@ fn switching_protocols(key: &str, codec: Option<Codec>) -> HttpResponse {
         headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
     }
     if let Some(codec) = codec {
-        headers.insert(
-            header::SEC_WEBSOCKET_PROTOCOL,
-            HeaderValue::from_static(codec.subprotocol()),
-        );
+        headers
+            .insert(header::SEC_WEBSOCKET_PROTOCOL, HeaderValue::from_static(codec.subprotocol()));
     }
     response
 }
@@ -144,10 +145,7 @@ fn token(req: &Request<Incoming>, offered: &[String]) -> Option<String> {
             .find(|(k, _)| k == "access_token")
             .map(|(_, v)| v.into_owned())
     });
-    let protocol = offered
-        .iter()
-        .find_map(|p| p.strip_prefix("bearer."))
-        .map(str::to_owned);
+    let protocol = offered.iter().find_map(|p| p.strip_prefix("bearer.")).map(str::to_owned);
     header.map(str::to_owned).or(query).or(protocol)
 }
 

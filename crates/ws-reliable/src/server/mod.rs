@@ -53,12 +53,7 @@ impl ServerBuilder {
         self.config.validate()?;
         let dedup = crate::client::dedup_window(self.config.dedup.as_ref())?;
         let listener = TcpListener::bind(addr).await?;
-        Ok(Server {
-            listener,
-            config: self.config,
-            auth: self.auth,
-            dedup,
-        })
+        Ok(Server { listener, config: self.config, auth: self.auth, dedup })
     }
 }
 
@@ -79,10 +74,7 @@ pub struct ServerHandle {
 impl Server {
     /// A builder with the defaults.
     pub fn builder() -> ServerBuilder {
-        ServerBuilder {
-            config: ServerConfig::default(),
-            auth: Arc::new(AllowAll),
-        }
+        ServerBuilder { config: ServerConfig::default(), auth: Arc::new(AllowAll) }
     }
 
     /// The bound address.
@@ -159,10 +151,7 @@ impl ServerHandle {
         patch: serde_json::Value,
     ) -> Result<u64> {
         let update = self.state.hub.update(subject, None, expected, patch);
-        update.map_err(|c| crate::Error::Conflict {
-            expected: c.expected,
-            current: c.current,
-        })
+        update.map_err(|c| crate::Error::Conflict { expected: c.expected, current: c.current })
     }
 
     /// Open TCP connections.

@@ -55,10 +55,7 @@ pub(crate) struct Created<S> {
 
 impl<S> Sessions<S> {
     pub(crate) fn new(max: usize) -> Self {
-        Self {
-            map: Mutex::new(HashMap::new()),
-            max,
-        }
+        Self { map: Mutex::new(HashMap::new()), max }
     }
 
     /// Registers a new session for `subject`; `None` when the session limit is reached.
@@ -69,19 +66,10 @@ impl<S> Sessions<S> {
         }
         let (id, token) = (random_hex(16), random_hex(32));
         let (tx, rx) = mpsc::channel(1);
-        let entry = Entry {
-            token: token.clone(),
-            subject: subject.to_owned(),
-            shared,
-            attach: tx.clone(),
-        };
+        let entry =
+            Entry { token: token.clone(), subject: subject.to_owned(), shared, attach: tx.clone() };
         map.insert(id.clone(), entry);
-        Some(Created {
-            id,
-            token,
-            attach: tx,
-            rx,
-        })
+        Some(Created { id, token, attach: tx, rx })
     }
 
     /// The session `id` if `token` and `subject` match, else why not. The token comparison

@@ -1,6 +1,7 @@
 //! A session's task on the server: it outlives connections, attaching each one the registry
 //! hands it, and waits out the resume window between them.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -48,17 +49,9 @@ async fn connected(
     rx: &mut mpsc::Receiver<Attach<BoxIo>>,
     state: &Arc<ServerState>,
 ) -> Option<Attach<BoxIo>> {
-    let Attach {
-        mut ws,
-        peer_last,
-        codec,
-        control,
-    } = attach;
+    let Attach { mut ws, peer_last, codec, control } = attach;
     if let Err(e) = shared.with(|m| welcome(m, who, peer_last)) {
-        let frame = Frame::Error(ErrorFrame {
-            code: e.code().as_u16(),
-            message: e.to_string(),
-        });
+        let frame = Frame::Error(ErrorFrame { code: e.code().as_u16(), message: e.to_string() });
         crate::server::accept::refuse(&mut ws, codec, frame).await;
         return None;
     }
@@ -70,15 +63,7 @@ async fn connected(
             _ = shutdown.wait_for(|down| *down) => None,
         }
     };
-    state.connections.fetch_add(1, Ordering::Relaxed);
-    let metrics = state.metrics.as_ref();
-    metrics.inspect(|m| m.connection_opened());
-    let end = conn::run(ws, shared, codec, &*control, interrupt).await;
-    metrics.inspect(|m| m.connection_closed(end.label()));
-    if matches!(end, End::Silent) {
-        metrics.inspect(|m| m.ghost_reaped());
-    }
-    state.connections.fetch_sub(1, Ordering::Relaxed);
+    let end = counted(state, conn::run(ws, shared, codec, &*control, interrupt)).await;
     match end {
         End::Interrupted(next) => next,
         end => {
@@ -86,6 +71,20 @@ async fn connected(
             None
         }
     }
+}
+
+/// Runs a connection, counting it and recording how it ended.
+async fn counted<T>(state: &ServerState, run: impl Future<Output = End<T>>) -> End<T> {
+    state.connections.fetch_add(1, Ordering::Relaxed);
+    let metrics = state.metrics.as_ref();
+    metrics.inspect(|m| m.connection_opened());
+    let end = run.await;
+    metrics.inspect(|m| m.connection_closed(end.label()));
+    if matches!(end, End::Silent) {
+        metrics.inspect(|m| m.ghost_reaped());
+    }
+    state.connections.fetch_sub(1, Ordering::Relaxed);
+    end
 }
 
 /// Attaches the connection and queues the `Welcome` that must be its first frame.

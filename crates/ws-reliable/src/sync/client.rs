@@ -50,16 +50,8 @@ impl StateCache {
             StateFrame::Snapshot { version, state } => {
                 self.doc.send_replace((version, state));
             }
-            StateFrame::Delta {
-                version,
-                delta,
-                req,
-            } => self.apply(version, &delta, req),
-            StateFrame::Conflict {
-                req,
-                expected,
-                current,
-            } => {
+            StateFrame::Delta { version, delta, req } => self.apply(version, &delta, req),
+            StateFrame::Conflict { req, expected, current } => {
                 self.resolve(req, Err(Error::Conflict { expected, current }));
             }
             _ => tracing::debug!("ignoring a state message only clients send"),
@@ -122,14 +114,7 @@ impl SharedState {
             req
         };
         let shared = self.cache.session.lock().upgrade().ok_or(Error::Shutdown)?;
-        if !send(
-            &shared,
-            &StateFrame::Update {
-                req,
-                expected,
-                delta: patch,
-            },
-        ) {
+        if !send(&shared, &StateFrame::Update { req, expected, delta: patch }) {
             self.cache.pending.lock().1.remove(&req);
             return Err(Error::Full);
         }

@@ -24,31 +24,17 @@ pub(crate) struct StateHub {
 
 impl StateHub {
     pub(crate) fn new(history: HistoryConfig) -> Self {
-        Self {
-            subjects: Mutex::new(HashMap::new()),
-            history,
-        }
+        Self { subjects: Mutex::new(HashMap::new()), history }
     }
 
     /// Handles one state message from a session of `subject`.
     pub(crate) fn on_frame(&self, subject: &str, shared: &Arc<Shared>, frame: StateFrame) {
         match frame {
             StateFrame::Sync { version } => self.catch_up(subject, shared, version),
-            StateFrame::Update {
-                req,
-                expected,
-                delta,
-            } => {
+            StateFrame::Update { req, expected, delta } => {
                 if let Err(conflict) = self.update(subject, Some((shared, req)), expected, delta) {
                     let Conflict { expected, current } = conflict;
-                    send(
-                        shared,
-                        &StateFrame::Conflict {
-                            req,
-                            expected,
-                            current,
-                        },
-                    );
+                    send(shared, &StateFrame::Conflict { req, expected, current });
                 }
             }
             _ => tracing::debug!(subject, "ignoring a state message only servers send"),
@@ -68,17 +54,8 @@ impl StateHub {
         let version = entry.doc.update(expected, delta.clone())?;
         entry.sessions.retain(|weak| weak.strong_count() > 0);
         for session in entry.sessions.iter().filter_map(Weak::upgrade) {
-            let req = origin
-                .filter(|(o, _)| Arc::ptr_eq(o, &session))
-                .map(|(_, req)| req);
-            send(
-                &session,
-                &StateFrame::Delta {
-                    version,
-                    delta: delta.clone(),
-                    req,
-                },
-            );
+            let req = origin.filter(|(o, _)| Arc::ptr_eq(o, &session)).map(|(_, req)| req);
+            send(&session, &StateFrame::Delta { version, delta: delta.clone(), req });
         }
         Ok(version)
     }
@@ -93,28 +70,17 @@ impl StateHub {
     fn catch_up(&self, subject: &str, shared: &Arc<Shared>, version: u64) {
         let mut subjects = self.subjects.lock();
         let entry = self.entry(&mut subjects, subject);
-        if !entry
-            .sessions
-            .iter()
-            .any(|w| w.as_ptr() == Arc::as_ptr(shared))
-        {
+        if !entry.sessions.iter().any(|w| w.as_ptr() == Arc::as_ptr(shared)) {
             entry.sessions.push(Arc::downgrade(shared));
         }
         let frames = match entry.doc.since(version) {
             CatchUp::UpToDate => Vec::new(),
             CatchUp::Deltas(deltas) => deltas
                 .into_iter()
-                .map(|(version, delta)| StateFrame::Delta {
-                    version,
-                    delta,
-                    req: None,
-                })
+                .map(|(version, delta)| StateFrame::Delta { version, delta, req: None })
                 .collect(),
             CatchUp::Snapshot { version, state, .. } => {
-                vec![StateFrame::Snapshot {
-                    version,
-                    state: state.into_value(),
-                }]
+                vec![StateFrame::Snapshot { version, state: state.into_value() }]
             }
         };
         frames.iter().for_each(|frame| _ = send(shared, frame));
@@ -125,11 +91,9 @@ impl StateHub {
         subjects: &'a mut HashMap<String, Subject>,
         subject: &str,
     ) -> &'a mut Subject {
-        subjects
-            .entry(subject.to_owned())
-            .or_insert_with(|| Subject {
-                doc: Versioned::new(JsonState::empty_object(), self.history),
-                sessions: Vec::new(),
-            })
+        subjects.entry(subject.to_owned()).or_insert_with(|| Subject {
+            doc: Versioned::new(JsonState::empty_object(), self.history),
+            sessions: Vec::new(),
+        })
     }
 }

@@ -22,10 +22,7 @@ use crate::shared::Shared;
 /// consuming: the session ends as overflowed, explicitly, instead of dropping the message.
 pub(crate) fn send(shared: &Shared, frame: &StateFrame) -> bool {
     let json = serde_json::to_string(frame).unwrap_or_default();
-    let data = Data {
-        state: true,
-        ..Data::new(Payload::Text(json))
-    };
+    let data = Data { state: true, ..Data::new(Payload::Text(json)) };
     let sent = shared.with(|m| {
         if m.has_room(data.payload_len()) {
             m.send(data).is_ok()
@@ -45,8 +42,6 @@ pub(crate) fn decode(data: &Data) -> Result<StateFrame, ws_proto::Error> {
         Payload::Text(text) => {
             serde_json::from_str(text).map_err(|e| ws_proto::Error::Malformed(e.to_string()))
         }
-        Payload::Binary(_) => Err(ws_proto::Error::Malformed(
-            "binary state message".to_owned(),
-        )),
+        Payload::Binary(_) => Err(ws_proto::Error::Malformed("binary state message".to_owned())),
     }
 }
