@@ -13,7 +13,7 @@ use crate::shared::{Shared, now};
 /// The outcome of an attempt that reached the server.
 pub(crate) enum Attempt {
     /// The session resumed over this connection.
-    Resumed(Ws),
+    Resumed(Box<Ws>),
     /// The server will not resume the session: it is lost for this reason.
     Lost(LostReason),
 }
@@ -34,7 +34,7 @@ impl Dialer {
     /// is `Ok(Attempt::Lost)`, so that the driver stops instead of retrying.
     pub(crate) async fn dial(self: Arc<Self>) -> Result<Attempt, Error> {
         if let Some(ws) = self.first.lock().take() {
-            return Ok(Attempt::Resumed(ws));
+            return Ok(Attempt::Resumed(Box::new(ws)));
         }
         let token = match &self.tokens {
             Some(tokens) => tokens().await,
@@ -54,7 +54,7 @@ impl Dialer {
 fn classify(outcome: Result<(Ws, Welcome), Error>, shared: &Shared) -> Result<Attempt, Error> {
     match outcome {
         Ok((ws, welcome)) => match shared.with(|m| m.attach(welcome.last_received, now())) {
-            Ok(()) => Ok(Attempt::Resumed(ws)),
+            Ok(()) => Ok(Attempt::Resumed(Box::new(ws))),
             Err(_) => Ok(Attempt::Lost(LostReason::ProtocolViolation)),
         },
         Err(Error::SessionLost(reason)) => Ok(Attempt::Lost(reason)),

@@ -70,7 +70,7 @@ async fn next(driver: &mut Driver, shared: &Arc<Shared>, ctx: &mut Context) -> O
         _ = ctx.stop.wait_for(|s| *s) => return None,
     };
     match outcome {
-        Ok(Attempt::Resumed(ws)) => Some(ws),
+        Ok(Attempt::Resumed(ws)) => Some(*ws),
         Ok(Attempt::Lost(reason)) => lose(shared, reason),
         Err(e) => {
             // A critical callback failed or the policy gave up: the application is told.
