@@ -18,6 +18,10 @@ pub struct Config {
     pub ack_every: u64,
     /// Ack at once after this many unacknowledged payload bytes. Default 256 KiB.
     pub ack_bytes: usize,
+    /// Send heartbeat pings and treat a silent peer as gone. Default on. Off, a half-open
+    /// connection is only noticed when TCP gives up (minutes), so switch it off only to roll
+    /// back or when another layer already does this.
+    pub heartbeat_enabled: bool,
     /// How often to ping the peer. Default 25 s.
     pub heartbeat_interval: Duration,
     /// How long past a missed ping the peer may stay silent before it is a ghost. Default 10 s.
@@ -36,6 +40,7 @@ impl Default for Config {
             ack_delay: Duration::from_millis(10),
             ack_every: 64,
             ack_bytes: 256 << 10,
+            heartbeat_enabled: true,
             heartbeat_interval: Duration::from_secs(25),
             heartbeat_timeout: Duration::from_secs(10),
             resume_window: Duration::from_secs(120),
@@ -64,6 +69,12 @@ impl Config {
     pub fn heartbeat(mut self, interval: Duration, timeout: Duration) -> Self {
         self.heartbeat_interval = interval;
         self.heartbeat_timeout = timeout;
+        self
+    }
+
+    /// Switches heartbeats off (see [`Config::heartbeat_enabled`]).
+    pub fn without_heartbeat(mut self) -> Self {
+        self.heartbeat_enabled = false;
         self
     }
 

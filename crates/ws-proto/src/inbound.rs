@@ -107,14 +107,12 @@ impl Inbound {
         self.ack_due
     }
 
-    /// A new connection: the handshake told the peer `last_received`, which frees its buffer
-    /// up to there, so nothing up to it is owed.
+    /// A new connection: the peer keeps every frame until an acknowledgement reaches it, and
+    /// the last one may have died with the old connection, so the first thing on the new
+    /// connection is an ack of everything consumed (a repeat is harmless: acks are cumulative).
     pub(crate) fn on_attach(&mut self) {
-        self.last_acked = self.last_acked.max(self.last_received);
-        if self.last_consumed <= self.last_acked {
-            self.unacked_bytes = 0;
-            self.ack_due = None;
-            self.ack_now = false;
-        }
+        self.ack_due = None;
+        self.ack_now = self.last_consumed > 0;
+        self.last_acked = self.last_acked.min(self.last_consumed.saturating_sub(1));
     }
 }

@@ -33,6 +33,10 @@ pub(crate) struct Outbound {
     /// Frames taken from the queue (in flight for it) and not yet handed to the driver.
     ready: VecDeque<Data>,
     acked: Seq,
+    /// After a resume: frames up to here already reached the peer (it said so in the
+    /// handshake) but stay buffered until it acknowledges them, which it does only once its
+    /// application has consumed them. They are not transmitted again.
+    skip_through: Seq,
     max_bytes: usize,
 }
 
@@ -44,7 +48,7 @@ impl Outbound {
             .batch(batch())
             .max_attempts(u32::MAX);
         let queue = Queue::new(config).map_err(|_| Error::Config("replay buffer bounds"))?;
-        Ok(Self { queue, ready: VecDeque::new(), acked: 0, max_bytes })
+        Ok(Self { queue, ready: VecDeque::new(), acked: 0, skip_through: 0, max_bytes })
     }
 
     /// Buffers a frame and gives it the next sequence number; `Full` when a bound would be
@@ -73,7 +77,9 @@ impl Outbound {
         if self.ready.is_empty() {
             for (seq, mut data) in self.queue.take_batch(now, batch()) {
                 data.seq = seq;
-                self.ready.push_back(data);
+                if seq > self.skip_through {
+                    self.ready.push_back(data);
+                }
             }
         }
         self.ready.pop_front()
@@ -106,10 +112,13 @@ impl Outbound {
             return Err(Error::AckBeyondSent { acked: peer_last, sent: assigned });
         }
         self.ready.clear();
+        // Only acknowledgements free frames: what the peer received but has not consumed
+        // stays here, so a slow consumer keeps holding the sender back across reconnects.
+        let acked = self.acked;
         self.queue
-            .rewind(peer_last.min(self.queue.highest_sent()), now)
-            .map_err(|_| Error::AckBeyondSent { acked: peer_last, sent: assigned })?;
-        self.acked = peer_last.max(self.acked);
+            .rewind(acked, now)
+            .map_err(|_| Error::AckBeyondSent { acked, sent: assigned })?;
+        self.skip_through = peer_last;
         Ok(())
     }
 

@@ -245,9 +245,11 @@ impl Session {
     pub fn poll_timeout(&self) -> Option<Instant> {
         match self.phase {
             Phase::Attached => {
-                let silent = self.silence_deadline();
-                let ack = self.inbound.poll_timeout().unwrap_or(silent);
-                Some(self.next_ping.min(silent).min(ack))
+                let heartbeat = self.silence_deadline().map(|silent| silent.min(self.next_ping));
+                match (heartbeat, self.inbound.poll_timeout()) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                }
             }
             Phase::Detached(since) => Some(since + self.config.resume_window),
             Phase::Ended(_) => None,
@@ -257,7 +259,7 @@ impl Session {
     /// Advances time: detects a silent peer and an expired resume window.
     pub fn handle_timeout(&mut self, now: Instant) {
         match self.phase {
-            Phase::Attached if now >= self.silence_deadline() => {
+            Phase::Attached if self.silence_deadline().is_some_and(|at| now >= at) => {
                 self.phase = Phase::Detached(now);
                 self.events.push_back(Event::PeerSilent);
             }
@@ -340,14 +342,16 @@ impl Session {
     }
 
     fn next_ping(&mut self, now: Instant) -> Option<Transmit> {
-        if now < self.next_ping {
+        if !self.config.heartbeat_enabled || now < self.next_ping {
             return None;
         }
         self.next_ping = now + self.config.heartbeat_interval;
         Some(Transmit::Ping)
     }
 
-    fn silence_deadline(&self) -> Instant {
-        self.last_heard + self.config.heartbeat_interval + self.config.heartbeat_timeout
+    /// When a silent peer becomes a ghost; `None` with heartbeats switched off.
+    fn silence_deadline(&self) -> Option<Instant> {
+        let Config { heartbeat_enabled, heartbeat_interval, heartbeat_timeout, .. } = self.config;
+        heartbeat_enabled.then(|| self.last_heard + heartbeat_interval + heartbeat_timeout)
     }
 }

@@ -282,3 +282,14 @@ fn state_messages_bypass_the_application_queue() {
     assert_eq!(messages(&mut b, now), vec!["app".to_owned()]);
     assert_eq!(b.poll_state(now), None);
 }
+
+#[test]
+fn heartbeats_can_be_switched_off() {
+    let t0 = Instant::now();
+    let (mut a, _) = attached_pair(Config::default().without_heartbeat(), t0);
+    assert_eq!(a.poll_timeout(), None, "no deadline at all while idle");
+    let much_later = t0 + Duration::from_secs(3600);
+    assert_eq!(a.poll_transmit(much_later), None, "no ping");
+    a.handle_timeout(much_later);
+    assert_eq!(a.phase(), Phase::Attached, "never declared silent");
+}

@@ -113,8 +113,7 @@ impl Client {
     fn start(session: Session, dialer: Arc<Dialer>) -> Client {
         let (state_tx, state) = watch::channel(ConnState::Connected);
         let (stop_tx, stop) = watch::channel(false);
-        let cache = StateCache::new();
-        cache.start(&dialer.shared);
+        let cache = StateCache::new(&dialer.shared);
         let ctx = task::Context { state: state_tx, stop, cache: Arc::clone(&cache) };
         let task = tokio::spawn(task::run(dialer, ctx));
         Client { session, state, stop: stop_tx, task, cache }
@@ -165,7 +164,11 @@ impl Client {
     }
 
     /// The subject's shared document, kept current by the server (state sync).
+    ///
+    /// The first call subscribes the session to the document (the server answers with the
+    /// state since the cached version); a client that never calls it exchanges no state.
     pub fn shared_state(&self) -> SharedState {
+        self.cache.start();
         SharedState::new(Arc::clone(&self.cache))
     }
 

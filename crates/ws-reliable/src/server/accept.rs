@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use ws_proto::{
     ErrorCode, ErrorFrame, Frame, Hello, LostReason, Resume, Session as Machine, SessionLost,
 };
@@ -12,18 +14,14 @@ use crate::auth::Principal;
 use crate::codec::{Codec, Incoming};
 use crate::server::control::ServerControl;
 use crate::server::sessions::Attach;
-use crate::server::state::{BoxIo, ServerState};
+use crate::server::state::{BoxIo, ServerState, Upgraded};
 use crate::server::task::{self, Identity};
 use crate::session::{Session, SessionInfo};
 use crate::shared::{Shared, now};
 
-/// Takes an upgraded connection of an authenticated `principal` to its session.
-pub(crate) async fn accept(
-    mut ws: WebSocketStream<BoxIo>,
-    principal: Principal,
-    codec: Codec,
-    state: Arc<ServerState>,
-) {
+/// Takes an upgraded connection of an authenticated principal to its session.
+pub(crate) async fn accept(mut ws: WebSocketStream<BoxIo>, up: Upgraded, state: Arc<ServerState>) {
+    let codec = up.codec;
     let hello = match tokio::time::timeout(state.config.hello_timeout, read_hello(&mut ws, codec))
         .await
     {
@@ -34,21 +32,27 @@ pub(crate) async fn accept(
                 .await;
         }
     };
-    let control = ServerControl::new(&principal, &state);
-    let attach = |ws, peer_last| Attach { ws, peer_last, codec, control };
+    let control = ServerControl::new(&up.principal, &state);
+    let counted = up.counted;
+    let attach = |ws, peer_last| Attach { ws, peer_last, codec, control, counted };
     match hello.resume {
-        None => create(attach(ws, 0), &principal, state).await,
+        None => create(attach(ws, 0), &up.principal, state).await,
         Some(resume) => {
             let last = resume.last_received;
-            claim(attach(ws, last), &resume, &principal, &state).await;
+            claim(attach(ws, last), &resume, &up.principal, &state).await;
         }
     }
 }
 
-/// Sends `frame` and closes: the answer to a connection that cannot carry a session.
+/// Sends `frame` and closes, with the frame's error code as the close code: the answer to a
+/// connection that cannot carry a session.
 pub(crate) async fn refuse(ws: &mut WebSocketStream<BoxIo>, codec: Codec, frame: Frame) {
+    let code = match &frame {
+        Frame::Error(e) => CloseCode::Library(e.code),
+        _ => CloseCode::Normal,
+    };
     let _ = ws.send(codec.encode(&frame)).await;
-    let _ = ws.close(None).await;
+    let _ = ws.close(Some(CloseFrame { code, reason: "refused".into() })).await;
 }
 
 async fn read_hello(

@@ -10,6 +10,7 @@ use http::{Method, Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
+use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
@@ -18,19 +19,20 @@ use tokio_tungstenite::tungstenite::protocol::Role;
 
 use crate::auth::Credentials;
 use crate::codec::Codec;
-use crate::server::state::{BoxIo, ServerState};
+use crate::server::state::{BoxIo, Counted, ServerState, Upgraded};
 use crate::server::{accept, health};
 
 /// An HTTP response with a small in-memory body.
 pub(crate) type HttpResponse = Response<Full<Bytes>>;
 
 /// Serves one TCP connection: HTTP/1.1 requests, one of which may upgrade.
-pub(crate) async fn serve_tcp(tcp: TcpStream, state: Arc<ServerState>) {
+pub(crate) async fn serve_tcp(tcp: TcpStream, state: Arc<ServerState>, counted: Arc<Counted>) {
     let _ = tcp.set_nodelay(true);
     let timeout = state.config.handshake_timeout;
     let service = service_fn(move |req| {
         let state = Arc::clone(&state);
-        async move { Ok::<_, Infallible>(route(req, state).await) }
+        let counted = Arc::clone(&counted);
+        async move { Ok::<_, Infallible>(route(req, state, counted).await) }
     });
     let connection = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
@@ -42,10 +44,14 @@ pub(crate) async fn serve_tcp(tcp: TcpStream, state: Arc<ServerState>) {
     }
 }
 
-async fn route(req: Request<Incoming>, state: Arc<ServerState>) -> HttpResponse {
+async fn route(
+    req: Request<Incoming>,
+    state: Arc<ServerState>,
+    counted: Arc<Counted>,
+) -> HttpResponse {
     let path = req.uri().path();
     match *req.method() {
-        Method::GET if path == state.config.path => upgrade(req, state).await,
+        Method::GET if path == state.config.path => upgrade(req, state, counted).await,
         Method::GET if path == "/health/websocket" && state.config.health => {
             health::respond(&state)
         }
@@ -54,7 +60,11 @@ async fn route(req: Request<Incoming>, state: Arc<ServerState>) -> HttpResponse 
     }
 }
 
-async fn upgrade(mut req: Request<Incoming>, state: Arc<ServerState>) -> HttpResponse {
+async fn upgrade(
+    mut req: Request<Incoming>,
+    state: Arc<ServerState>,
+    counted: Arc<Counted>,
+) -> HttpResponse {
     let Some(key) = websocket_key(&req) else {
         return text(StatusCode::BAD_REQUEST, "expected a WebSocket upgrade");
     };
@@ -75,22 +85,18 @@ async fn upgrade(mut req: Request<Incoming>, state: Arc<ServerState>) -> HttpRes
     };
     let codec = offered.iter().find_map(|p| Codec::from_subprotocol(p));
     let on_upgrade = hyper::upgrade::on(&mut req);
-    tokio::spawn(finish_upgrade(on_upgrade, principal, codec, state));
+    let upgraded = Upgraded { principal, codec: codec.unwrap_or(Codec::Json), counted };
+    tokio::spawn(finish_upgrade(on_upgrade, upgraded, state));
     switching_protocols(&key, codec)
 }
 
 /// Once hyper hands over the upgraded connection: the WebSocket, then the session.
-async fn finish_upgrade(
-    on_upgrade: hyper::upgrade::OnUpgrade,
-    principal: crate::auth::Principal,
-    codec: Option<Codec>,
-    state: Arc<ServerState>,
-) {
-    let Ok(upgraded) = on_upgrade.await else { return };
-    let io: BoxIo = Box::new(TokioIo::new(upgraded));
+async fn finish_upgrade(on_upgrade: OnUpgrade, upgraded: Upgraded, state: Arc<ServerState>) {
+    let Ok(io) = on_upgrade.await else { return };
+    let io: BoxIo = Box::new(TokioIo::new(io));
     let config = state.config.websocket();
     let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
-    accept::accept(ws, principal, codec.unwrap_or(Codec::Json), state).await;
+    accept::accept(ws, upgraded, state).await;
 }
 
 fn switching_protocols(key: &str, codec: Option<Codec>) -> HttpResponse {

@@ -96,7 +96,7 @@ impl Server {
             auth: self.auth,
             handler,
             shutdown: watch::Sender::new(false),
-            connections: AtomicUsize::new(0),
+            connections: Arc::new(AtomicUsize::new(0)),
             dedup: self.dedup,
             hub: Arc::new(StateHub::new(HistoryConfig::default())),
             metrics,
@@ -186,7 +186,6 @@ async fn accept_loop(listener: TcpListener, state: Arc<ServerState>) {
 }
 
 async fn serve_counted(tcp: tokio::net::TcpStream, state: Arc<ServerState>) {
-    state.connections.fetch_add(1, Ordering::Relaxed);
-    http::serve_tcp(tcp, Arc::clone(&state)).await;
-    state.connections.fetch_sub(1, Ordering::Relaxed);
+    let counted = state::Counted::new(&state.connections);
+    http::serve_tcp(tcp, state, counted).await;
 }

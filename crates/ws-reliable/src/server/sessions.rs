@@ -20,6 +20,8 @@ pub(crate) struct Attach<S> {
     pub(crate) peer_last: Seq,
     pub(crate) codec: Codec,
     pub(crate) control: Arc<ServerControl>,
+    /// Keeps the connection counted while the session task holds it.
+    pub(crate) counted: Arc<crate::server::state::Counted>,
 }
 
 impl<S> std::fmt::Debug for Attach<S> {

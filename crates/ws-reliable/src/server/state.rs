@@ -27,6 +27,30 @@ pub(crate) type HandlerFuture = Pin<Box<dyn Future<Output = Result<()>> + Send>>
 /// The application's session handler, type-erased.
 pub(crate) type Handler = Arc<dyn Fn(Session) -> HandlerFuture + Send + Sync>;
 
+/// Counts one TCP connection for as long as any part of it (the HTTP side, the upgraded
+/// socket waiting for `Hello`, the session's connection) is alive.
+pub(crate) struct Counted(Arc<AtomicUsize>);
+
+impl Counted {
+    pub(crate) fn new(count: &Arc<AtomicUsize>) -> Arc<Self> {
+        count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Arc::new(Self(Arc::clone(count)))
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// An authenticated, upgraded connection on its way to a session.
+pub(crate) struct Upgraded {
+    pub(crate) principal: crate::auth::Principal,
+    pub(crate) codec: crate::codec::Codec,
+    pub(crate) counted: Arc<Counted>,
+}
+
 /// Shared by the accept loop, the HTTP routes and every session task.
 pub(crate) struct ServerState {
     pub(crate) config: ServerConfig,
@@ -34,7 +58,7 @@ pub(crate) struct ServerState {
     pub(crate) sessions: Sessions<BoxIo>,
     pub(crate) handler: Handler,
     pub(crate) shutdown: watch::Sender<bool>,
-    pub(crate) connections: AtomicUsize,
+    pub(crate) connections: Arc<AtomicUsize>,
     pub(crate) dedup: Option<Arc<dedup::ShardedWindow>>,
     pub(crate) hub: Arc<crate::sync::StateHub>,
     pub(crate) metrics: Option<ws_metrics::Metrics>,

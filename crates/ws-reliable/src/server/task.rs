@@ -3,7 +3,6 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use tokio::sync::mpsc;
 use ws_proto::{ErrorFrame, Frame, Phase, Welcome};
@@ -49,7 +48,7 @@ async fn connected(
     rx: &mut mpsc::Receiver<Attach<BoxIo>>,
     state: &Arc<ServerState>,
 ) -> Option<Attach<BoxIo>> {
-    let Attach { mut ws, peer_last, codec, control } = attach;
+    let Attach { mut ws, peer_last, codec, control, counted: _counted } = attach;
     if let Err(e) = shared.with(|m| welcome(m, who, peer_last)) {
         let frame = Frame::Error(ErrorFrame { code: e.code().as_u16(), message: e.to_string() });
         crate::server::accept::refuse(&mut ws, codec, frame).await;
@@ -75,7 +74,6 @@ async fn connected(
 
 /// Runs a connection, counting it and recording how it ended.
 async fn counted<T>(state: &ServerState, run: impl Future<Output = End<T>>) -> End<T> {
-    state.connections.fetch_add(1, Ordering::Relaxed);
     let metrics = state.metrics.as_ref();
     metrics.inspect(|m| m.connection_opened());
     let end = run.await;
@@ -83,7 +81,6 @@ async fn counted<T>(state: &ServerState, run: impl Future<Output = End<T>>) -> E
     if matches!(end, End::Silent) {
         metrics.inspect(|m| m.ghost_reaped());
     }
-    state.connections.fetch_sub(1, Ordering::Relaxed);
     end
 }
 

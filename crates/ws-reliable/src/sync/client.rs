@@ -2,6 +2,7 @@
 //! the server sends, and updates that resolve to the new version or a conflict.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 
 use parking_lot::Mutex;
@@ -20,23 +21,30 @@ type Pending = (u64, HashMap<u64, oneshot::Sender<Result<u64>>>);
 pub(crate) struct StateCache {
     doc: watch::Sender<(u64, Value)>,
     pending: Mutex<Pending>,
-    session: Mutex<Weak<Shared>>,
+    session: Weak<Shared>,
+    started: AtomicBool,
 }
 
 impl StateCache {
-    pub(crate) fn new() -> Arc<Self> {
+    pub(crate) fn new(shared: &Arc<Shared>) -> Arc<Self> {
         Arc::new(Self {
             doc: watch::Sender::new((0, Value::Object(Default::default()))),
             pending: Mutex::new((0, HashMap::new())),
-            session: Mutex::new(Weak::new()),
+            session: Arc::downgrade(shared),
+            started: AtomicBool::new(false),
         })
     }
 
-    /// Binds the cache to a session and asks for everything after the cached version.
-    pub(crate) fn start(&self, shared: &Arc<Shared>) {
-        *self.session.lock() = Arc::downgrade(shared);
-        let version = self.doc.borrow().0;
-        send(shared, &StateFrame::Sync { version });
+    /// On first use, asks the server for everything after the cached version; from then on
+    /// the session receives every change of the document.
+    pub(crate) fn start(&self) {
+        if self.started.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        if let Some(shared) = self.session.upgrade() {
+            let version = self.doc.borrow().0;
+            send(&shared, &StateFrame::Sync { version });
+        }
     }
 
     /// Fails every pending update: the session is over.
@@ -113,7 +121,7 @@ impl SharedState {
             pending.1.insert(req, tx);
             req
         };
-        let shared = self.cache.session.lock().upgrade().ok_or(Error::Shutdown)?;
+        let shared = self.cache.session.upgrade().ok_or(Error::Shutdown)?;
         if !send(&shared, &StateFrame::Update { req, expected, delta: patch }) {
             self.cache.pending.lock().1.remove(&req);
             return Err(Error::Full);
