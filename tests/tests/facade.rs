@@ -7,11 +7,7 @@ use ws_reliable::{Client, ClientConfig, Server, ServerConfig, ServerHandle};
 use ws_reliable_tests::{Fault, Proxy};
 
 async fn echo_server(config: ServerConfig) -> (ServerHandle, std::net::SocketAddr) {
-    let server = Server::builder()
-        .config(config)
-        .bind("127.0.0.1:0")
-        .await
-        .unwrap();
+    let server = Server::builder().config(config).bind("127.0.0.1:0").await.unwrap();
     let addr = server.local_addr().unwrap();
     let handle = server.start(|session| async move {
         while let Some(message) = session.recv().await? {
@@ -44,11 +40,8 @@ async fn echo_round_trip() {
 async fn messages_survive_repeated_resets() {
     let (server, addr) = echo_server(ServerConfig::default()).await;
     let proxy = Proxy::start(addr).await.unwrap();
-    let client = Client::builder()
-        .config(ClientConfig::default())
-        .connect(url(proxy.addr()))
-        .await
-        .unwrap();
+    let client =
+        Client::builder().config(ClientConfig::default()).connect(url(proxy.addr())).await.unwrap();
     let total = 5_000;
     let session = client.session().clone();
     let sender = tokio::spawn(async move {
@@ -70,20 +63,14 @@ async fn messages_survive_repeated_resets() {
     };
     let mut received = Vec::new();
     while received.len() < total {
-        let message = tokio::time::timeout(Duration::from_secs(10), client.recv())
-            .await
-            .unwrap();
+        let message = tokio::time::timeout(Duration::from_secs(10), client.recv()).await.unwrap();
         received.push(message.unwrap().unwrap().text().unwrap().to_owned());
     }
     sender.await.unwrap();
     chaos.await.unwrap();
     let expected: Vec<String> = (0..total).map(|i| format!("m{i}")).collect();
     assert_eq!(received, expected, "exactly once, in order");
-    assert!(
-        proxy.accepted() >= 3,
-        "the resets forced reconnects: {}",
-        proxy.accepted()
-    );
+    assert!(proxy.accepted() >= 3, "the resets forced reconnects: {}", proxy.accepted());
     assert_eq!(server.sessions(), 1, "one session across all connections");
 }
 
@@ -124,14 +111,43 @@ async fn health_reports_checks_figures_and_metrics() {
     assert_eq!(json["coverage"], 1.0);
     assert_eq!(json["server"]["sessions"], 1);
     assert_eq!(json["server"]["attached"], 1);
-    assert!(
-        json["metrics"]["messages"]["received"].as_u64().unwrap() >= 1,
-        "{body}"
-    );
+    assert!(json["metrics"]["messages"]["received"].as_u64().unwrap() >= 1, "{body}");
     assert_eq!(json["checks"].as_array().unwrap().len(), 3);
-    assert_eq!(
-        http_get(addr, "/metrics").await,
-        (200, "wsr_up 1\n".to_owned())
-    );
+    assert_eq!(http_get(addr, "/metrics").await, (200, "wsr_up 1\n".to_owned()));
     assert_eq!(http_get(addr, "/nope").await.0, 404);
+}
+
+#[tokio::test]
+async fn a_flooding_connection_is_closed_with_4006() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+    use ws_proto::{Data, Frame, Hello, json};
+
+    let mut config = ServerConfig::default();
+    config.max_messages_per_second = std::num::NonZeroU32::new(10);
+    let (_server, addr) = echo_server(config).await;
+    let mut request = url(addr).into_client_request().unwrap();
+    request.headers_mut().insert("sec-websocket-protocol", "wsr.v1.json".parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    ws.send(Message::text(json::encode(&Frame::Hello(Hello::default())))).await.unwrap();
+    for seq in 1..=50 {
+        let data = Data { seq, ..Data::new("flood") };
+        if ws.send(Message::text(json::encode(&Frame::Data(data)))).await.is_err() {
+            break;
+        }
+    }
+    let mut code = None;
+    while let Ok(Some(Ok(message))) = tokio::time::timeout(Duration::from_secs(5), ws.next()).await
+    {
+        match message {
+            Message::Text(text) => {
+                if let Ok(Frame::Error(e)) = json::decode(text.as_str()) {
+                    code = Some(e.code);
+                }
+            }
+            Message::Close(_) => break,
+            _ => {}
+        }
+    }
+    assert_eq!(code, Some(4006), "the flood is refused with the rate-limit code");
 }

@@ -72,6 +72,9 @@ pub enum Error {
         /// What was wrong.
         detail: String,
     },
+    /// The peer sent faster than its rate limit (expected at run time from a flooding peer).
+    #[error("message rate limit exceeded")]
+    RateLimited,
     /// The outbound buffer is full: wait for acknowledgements (expected: backpressure).
     #[error("outbound buffer full ({messages} messages, {bytes} bytes)")]
     Full {
@@ -105,6 +108,8 @@ impl Error {
             Error::AckBeyondSent { .. } => ErrorCode::AckBeyondSent,
             Error::SequenceGap { .. } => ErrorCode::SequenceGap,
             Error::BadStream { .. } => ErrorCode::BadStream,
+            Error::RateLimited => ErrorCode::RateLimited,
+            Error::TooLarge { .. } => ErrorCode::TooLarge,
             _ => ErrorCode::Unexpected,
         }
     }

@@ -35,6 +35,10 @@ pub(crate) trait Control: Send + Sync {
     fn poll_timeout(&self) -> Option<Instant>;
     /// This side's timers fired; `Some` closes the connection with that code and reason.
     fn handle_timeout(&self, now: Instant, shared: &Arc<Shared>) -> Option<(ErrorCode, String)>;
+    /// Whether one more data message from the peer is within its rate limit.
+    fn admit(&self) -> bool {
+        true
+    }
     /// Where to record message metrics, if anywhere.
     fn metrics(&self) -> Option<&ws_metrics::Metrics> {
         None
@@ -135,8 +139,11 @@ fn on_frame(
     shared: &Arc<Shared>,
     control: &dyn Control,
 ) -> Result<(), ws_proto::Error> {
-    if let (Some(metrics), Frame::Data(data)) = (control.metrics(), &frame) {
-        metrics.message_received(data.payload_len() as u64);
+    if let Frame::Data(data) = &frame {
+        if !control.admit() {
+            return Err(ws_proto::Error::RateLimited);
+        }
+        control.metrics().inspect(|m| m.message_received(data.payload_len() as u64));
     }
     let extra = shared.with(|m| m.handle_frame(frame, now()))?;
     if let Some(extra) = extra {

@@ -31,6 +31,10 @@ pub struct ServerConfig {
     /// Read buffer per connection. Default 4 KiB (tungstenite's 128 KiB costs ~135 KiB of
     /// memory per idle connection).
     pub read_buffer_size: usize,
+    /// Most data messages per second from one connection (a burst of as many is allowed); a
+    /// connection over it gets error 4006 and is closed (its session can resume). Default
+    /// none: no limit.
+    pub max_messages_per_second: Option<std::num::NonZeroU32>,
     /// Origins allowed to open a WebSocket (Cross-Site WebSocket Hijacking guard). Empty
     /// allows any origin, and requests without an `Origin` header are always allowed
     /// (they do not come from browsers). Default empty.
@@ -70,6 +74,7 @@ impl Default for ServerConfig {
             max_sessions: 10_000,
             max_message_size: 1 << 20,
             read_buffer_size: 4 << 10,
+            max_messages_per_second: None,
             allowed_origins: Vec::new(),
             health_cors: None,
             health: true,

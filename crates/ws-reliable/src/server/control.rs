@@ -32,6 +32,7 @@ pub(crate) struct ServerControl {
     auth: Arc<dyn Authenticator>,
     hub: Option<Arc<StateHub>>,
     metrics: Option<ws_metrics::Metrics>,
+    limiter: Option<governor::DefaultDirectRateLimiter>,
     lead: Duration,
     grace: Duration,
     this: Weak<ServerControl>,
@@ -46,6 +47,10 @@ impl ServerControl {
             auth: Arc::clone(&state.auth),
             hub: state.config.state_sync.then(|| Arc::clone(&state.hub)),
             metrics: state.metrics.clone(),
+            limiter: state
+                .config
+                .max_messages_per_second
+                .map(|rate| governor::RateLimiter::direct(governor::Quota::per_second(rate))),
             lead: state.config.refresh_lead,
             grace: state.config.refresh_grace,
             this: this.clone(),
@@ -105,6 +110,10 @@ impl Control for ServerControl {
         };
         hub.on_frame(&self.subject, shared, crate::sync::decode(data)?);
         Ok(())
+    }
+
+    fn admit(&self) -> bool {
+        self.limiter.as_ref().is_none_or(|limiter| limiter.check().is_ok())
     }
 
     fn metrics(&self) -> Option<&ws_metrics::Metrics> {
