@@ -38,6 +38,7 @@ mod error;
 mod server;
 mod session;
 mod shared;
+pub mod store;
 mod sync;
 
 pub use client::{Client, ClientBuilder, ClientConfig, ConnState, TokenProvider};

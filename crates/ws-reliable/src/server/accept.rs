@@ -18,6 +18,7 @@ use crate::server::state::{BoxIo, ServerState, Upgraded};
 use crate::server::task::{self, Identity};
 use crate::session::{Session, SessionInfo};
 use crate::shared::{Shared, now};
+use crate::store::SessionRecord;
 
 /// Takes an upgraded connection of an authenticated principal to its session.
 pub(crate) async fn accept(mut ws: WebSocketStream<BoxIo>, up: Upgraded, state: Arc<ServerState>) {
@@ -83,10 +84,20 @@ async fn create(mut attach: Attach<BoxIo>, principal: &Principal, state: Arc<Ser
         }
     };
     let shared = Shared::new(machine);
-    let Some(created) = state.sessions.create(&principal.subject, Arc::clone(&shared)) else {
+    let Some(created) = state.sessions.create(Arc::clone(&shared)) else {
         let frame = error_frame(ErrorCode::RateLimited, "session limit reached, retry later");
         return refuse(&mut attach.ws, attach.codec, frame).await;
     };
+    let record = SessionRecord::new(&created.id, &principal.subject, &created.token);
+    if let Err(e) = state.store.create(record).await {
+        state.sessions.remove(&created.id);
+        return refuse(
+            &mut attach.ws,
+            attach.codec,
+            error_frame(ErrorCode::Unexpected, &e.to_string()),
+        )
+        .await;
+    }
     let info = SessionInfo { id: created.id.clone(), subject: principal.subject.clone() };
     spawn_handler(Session::new(Arc::clone(&shared), info, state.dedup.clone()), &state);
     let who = Identity { id: created.id, token: created.token };
@@ -102,8 +113,12 @@ async fn claim(
 ) {
     let metrics = state.metrics.as_ref();
     metrics.inspect(|m| m.resume_attempted());
-    let outcome = state.sessions.claim(&resume.session, &resume.token, &principal.subject);
-    let sent = match outcome {
+    let claim = state.store.claim(&resume.session, &resume.token, &principal.subject).await;
+    // A session the store knows but this server does not run is not resumable here (its
+    // replay buffer lives in the process that ran it).
+    let route =
+        claim.and_then(|_| state.sessions.route(&resume.session).ok_or(LostReason::Expired));
+    let sent = match route {
         Ok(tx) => tx.send(attach).await.map_err(|e| e.0),
         Err(reason) => {
             metrics.inspect(|m| m.resume_lost(reason_label(reason)));

@@ -24,6 +24,7 @@ pub use state::Io;
 use crate::auth::{AllowAll, Authenticator};
 use crate::error::Result;
 use crate::session::Session;
+use crate::store::{MemoryStore, SessionStore};
 use crate::sync::StateHub;
 use sessions::Sessions;
 use state::{Handler, ServerState};
@@ -33,6 +34,7 @@ use state_sync::HistoryConfig;
 pub struct ServerBuilder {
     config: ServerConfig,
     auth: Arc<dyn Authenticator>,
+    store: Arc<dyn SessionStore>,
 }
 
 impl ServerBuilder {
@@ -48,12 +50,18 @@ impl ServerBuilder {
         self
     }
 
+    /// Sets the session store (default: [`MemoryStore`]).
+    pub fn store(mut self, store: impl SessionStore) -> Self {
+        self.store = Arc::new(store);
+        self
+    }
+
     /// Binds the listener. Use port 0 for an ephemeral port.
     pub async fn bind(self, addr: impl ToSocketAddrs) -> Result<Server> {
         self.config.validate()?;
         let dedup = crate::client::dedup_window(self.config.dedup.as_ref())?;
         let listener = TcpListener::bind(addr).await?;
-        Ok(Server { listener, config: self.config, auth: self.auth, dedup })
+        Ok(Server { listener, config: self.config, auth: self.auth, store: self.store, dedup })
     }
 }
 
@@ -63,6 +71,7 @@ pub struct Server {
     config: ServerConfig,
     auth: Arc<dyn Authenticator>,
     dedup: Option<Arc<dedup::ShardedWindow>>,
+    store: Arc<dyn SessionStore>,
 }
 
 /// Controls a running server.
@@ -74,7 +83,8 @@ pub struct ServerHandle {
 impl Server {
     /// A builder with the defaults.
     pub fn builder() -> ServerBuilder {
-        ServerBuilder { config: ServerConfig::default(), auth: Arc::new(AllowAll) }
+        let store = Arc::new(MemoryStore::default());
+        ServerBuilder { config: ServerConfig::default(), auth: Arc::new(AllowAll), store }
     }
 
     /// The bound address.
@@ -94,6 +104,7 @@ impl Server {
             sessions: Sessions::new(self.config.max_sessions),
             config: self.config,
             auth: self.auth,
+            store: self.store,
             handler,
             shutdown: watch::Sender::new(false),
             connections: Arc::new(AtomicUsize::new(0)),

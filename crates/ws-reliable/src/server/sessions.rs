@@ -1,14 +1,13 @@
-//! The in-memory session registry: ownership, resume tokens, and the channel that hands a
-//! new connection to a session's task.
+//! The sessions this server runs, and the channel that hands a new connection to each one's
+//! task. Ownership and resume tokens live in the [`crate::store::SessionStore`].
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use parking_lot::Mutex;
 use rand::RngCore;
-use subtle::ConstantTimeEq;
 use tokio::sync::mpsc;
-use ws_proto::{LostReason, Seq};
+use ws_proto::Seq;
 
 use crate::codec::Codec;
 use crate::server::control::ServerControl;
@@ -35,8 +34,6 @@ impl<S> std::fmt::Debug for Attach<S> {
 
 /// One session as the registry knows it.
 pub(crate) struct Entry<S> {
-    token: String,
-    subject: String,
     pub(crate) shared: Arc<Shared>,
     pub(crate) attach: mpsc::Sender<Attach<S>>,
 }
@@ -61,34 +58,21 @@ impl<S> Sessions<S> {
     }
 
     /// Registers a new session for `subject`; `None` when the session limit is reached.
-    pub(crate) fn create(&self, subject: &str, shared: Arc<Shared>) -> Option<Created<S>> {
+    pub(crate) fn create(&self, shared: Arc<Shared>) -> Option<Created<S>> {
         let mut map = self.map.lock();
         if map.len() >= self.max {
             return None;
         }
         let (id, token) = (random_hex(16), random_hex(32));
         let (tx, rx) = mpsc::channel(1);
-        let entry =
-            Entry { token: token.clone(), subject: subject.to_owned(), shared, attach: tx.clone() };
+        let entry = Entry { shared, attach: tx.clone() };
         map.insert(id.clone(), entry);
         Some(Created { id, token, attach: tx, rx })
     }
 
-    /// The session `id` if `token` and `subject` match, else why not. The token comparison
-    /// takes the same time wherever the first difference is.
-    pub(crate) fn claim(
-        &self,
-        id: &str,
-        token: &str,
-        subject: &str,
-    ) -> Result<mpsc::Sender<Attach<S>>, LostReason> {
-        let map = self.map.lock();
-        let entry = map.get(id).ok_or(LostReason::Expired)?;
-        let token_ok: bool = entry.token.as_bytes().ct_eq(token.as_bytes()).into();
-        if !token_ok || entry.subject != subject {
-            return Err(LostReason::Unauthorized);
-        }
-        Ok(entry.attach.clone())
+    /// Where to hand a connection for session `id`, if this server runs it.
+    pub(crate) fn route(&self, id: &str) -> Option<mpsc::Sender<Attach<S>>> {
+        self.map.lock().get(id).map(|entry| entry.attach.clone())
     }
 
     /// Forgets a session (it ended).

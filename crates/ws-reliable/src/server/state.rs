@@ -55,6 +55,7 @@ pub(crate) struct Upgraded {
 pub(crate) struct ServerState {
     pub(crate) config: ServerConfig,
     pub(crate) auth: Arc<dyn Authenticator>,
+    pub(crate) store: Arc<dyn crate::store::SessionStore>,
     pub(crate) sessions: Sessions<BoxIo>,
     pub(crate) handler: Handler,
     pub(crate) shutdown: watch::Sender<bool>,

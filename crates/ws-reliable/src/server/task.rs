@@ -36,6 +36,7 @@ pub(crate) async fn run(
         }
     }
     state.sessions.remove(&who.id);
+    state.store.remove(&who.id).await;
     shared.wake_app();
     tracing::debug!(session = %who.id, "session ended");
 }
