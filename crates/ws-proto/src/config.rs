@@ -12,6 +12,9 @@ pub struct Config {
     pub max_buffered_messages: usize,
     /// Most unacknowledged outbound payload bytes held for replay. Default 1 MiB.
     pub max_buffered_bytes: usize,
+    /// Largest payload of one message. Default 1 MiB. A larger send is refused at once
+    /// (`TooLarge`) rather than accepted and then refused by the peer's message-size limit.
+    pub max_payload: usize,
     /// Longest an ack is delayed to coalesce it with later ones. Default 10 ms.
     pub ack_delay: Duration,
     /// Ack at once after this many unacknowledged frames. Default 64.
@@ -37,6 +40,7 @@ impl Default for Config {
         Self {
             max_buffered_messages: 10_000,
             max_buffered_bytes: 1 << 20,
+            max_payload: 1 << 20,
             ack_delay: Duration::from_millis(10),
             ack_every: 64,
             ack_bytes: 256 << 10,
@@ -86,7 +90,8 @@ impl Config {
 
     /// Checks the values once.
     pub fn validate(&self) -> Result<()> {
-        if self.max_buffered_messages == 0 || self.max_buffered_bytes == 0 {
+        if self.max_buffered_messages == 0 || self.max_buffered_bytes == 0 || self.max_payload == 0
+        {
             return Err(Error::Config("replay buffer bounds must be positive"));
         }
         if self.ack_every == 0 || self.ack_bytes == 0 {

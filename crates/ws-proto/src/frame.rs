@@ -29,8 +29,6 @@ pub enum Frame {
     RefreshRequest(RefreshRequest),
     /// Client to server: a new credential for the live connection.
     Refresh(Refresh),
-    /// Versioned shared state, in either direction.
-    State(StateFrame),
 }
 
 /// The client's opening frame.
@@ -128,7 +126,8 @@ pub struct Ack {
 pub enum LostReason {
     /// The session was detached longer than the resume window, or is unknown to the server.
     Expired,
-    /// The replay buffer overflowed while the peer was away.
+    /// The session could not buffer a message it must not drop: a server-side state-sync
+    /// delta for a peer that stopped consuming (application sends wait instead).
     BufferOverflow,
     /// The resume token or the authenticated subject did not match.
     Unauthorized,
@@ -174,7 +173,8 @@ pub struct Refresh {
     pub token: String,
 }
 
-/// Versioned shared state messages.
+/// Versioned shared state messages. They travel as the JSON payload of data frames marked
+/// `state`, so they share the session's reliable sequence.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]

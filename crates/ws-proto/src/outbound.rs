@@ -37,26 +37,26 @@ pub(crate) struct Outbound {
     /// handshake) but stay buffered until it acknowledges them, which it does only once its
     /// application has consumed them. They are not transmitted again.
     skip_through: Seq,
-    max_bytes: usize,
+    max_payload: usize,
 }
 
 impl Outbound {
-    pub(crate) fn new(max_messages: usize, max_bytes: usize) -> Result<Self> {
+    pub(crate) fn new(max_messages: usize, max_payload: usize, max_bytes: usize) -> Result<Self> {
         let config = batch_queue::Config::default()
             .max_messages(max_messages)
             .max_bytes(max_bytes)
             .batch(batch())
             .max_attempts(u32::MAX);
         let queue = Queue::new(config).map_err(|_| Error::Config("replay buffer bounds"))?;
-        Ok(Self { queue, ready: VecDeque::new(), acked: 0, skip_through: 0, max_bytes })
+        Ok(Self { queue, ready: VecDeque::new(), acked: 0, skip_through: 0, max_payload })
     }
 
     /// Buffers a frame and gives it the next sequence number; `Full` when a bound would be
     /// crossed, `TooLarge` when it never fits.
     pub(crate) fn push(&mut self, data: Data, now: Instant) -> Result<Seq> {
         let size = data.payload_len();
-        if size > self.max_bytes {
-            return Err(Error::TooLarge { size, limit: self.max_bytes });
+        if size > self.max_payload {
+            return Err(Error::TooLarge { size, limit: self.max_payload });
         }
         let (messages, bytes) = self.usage();
         self.queue.try_push(data, now).map_err(|_| Error::Full { messages, bytes })
@@ -69,7 +69,7 @@ impl Outbound {
 
     /// Whether a payload of `size` bytes can ever fit.
     pub(crate) fn fits(&self, size: usize) -> bool {
-        size <= self.max_bytes
+        size <= self.max_payload
     }
 
     /// The next frame to transmit, if any; it stays buffered until acknowledged.

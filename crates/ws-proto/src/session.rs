@@ -93,7 +93,11 @@ impl Session {
         config.validate()?;
         Ok(Self {
             inbound: Inbound::new(config.ack_delay, config.ack_every, config.ack_bytes),
-            outbound: Outbound::new(config.max_buffered_messages, config.max_buffered_bytes)?,
+            outbound: Outbound::new(
+                config.max_buffered_messages,
+                config.max_buffered_bytes.min(config.max_payload),
+                config.max_buffered_bytes,
+            )?,
             streams: StreamRx::new(config.max_open_streams),
             config,
             phase: Phase::Detached(now),
@@ -350,7 +354,7 @@ impl Session {
     }
 
     /// When a silent peer becomes a ghost; `None` with heartbeats switched off.
-    fn silence_deadline(&self) -> Option<Instant> {
+    pub fn silence_deadline(&self) -> Option<Instant> {
         let Config { heartbeat_enabled, heartbeat_interval, heartbeat_timeout, .. } = self.config;
         heartbeat_enabled.then(|| self.last_heard + heartbeat_interval + heartbeat_timeout)
     }

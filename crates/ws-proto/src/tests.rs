@@ -242,9 +242,6 @@ fn arb_frame() -> impl Strategy<Value = Frame> {
         })),
         any::<u64>().prop_map(|deadline_ms| Frame::RefreshRequest(RefreshRequest { deadline_ms })),
         ".{0,20}".prop_map(|token| Frame::Refresh(Refresh { token })),
-        (any::<u64>(), any::<u64>()).prop_map(|(expected, current)| Frame::State(
-            StateFrame::Conflict { req: expected ^ 1, expected, current }
-        )),
     ]
 }
 

@@ -21,6 +21,9 @@ use ws_proto::{Data, ErrorCode, ErrorFrame, Frame, Phase, Transmit};
 use crate::codec::{Codec, Incoming};
 use crate::shared::{Shared, now};
 
+/// Longest wait for the goodbye frames on a connection that is ending.
+const GOODBYE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Most frames written between two flushes.
 const BATCH: usize = 256;
 
@@ -54,8 +57,8 @@ pub(crate) enum End<T> {
     Silent,
     /// The peer broke the protocol; it was told with an error frame.
     Protocol(ws_proto::Error),
-    /// This side closed the connection with a code (e.g. credentials expired).
-    Closed(ErrorCode),
+    /// This side closed the connection with a code and reason (e.g. credentials expired).
+    Closed(ErrorCode, String),
     /// The session ended; the peer was told.
     Ended,
     /// The caller's interrupt fired (a takeover or a shutdown).
@@ -69,7 +72,7 @@ impl<T> End<T> {
             End::PeerClosed(_) => "peer_closed",
             End::Silent => "heartbeat_timeout",
             End::Protocol(_) => "protocol_error",
-            End::Closed(_) => "closed_by_server",
+            End::Closed(..) => "closed_by_server",
             End::Ended => "session_ended",
             End::Interrupted(_) => "takeover_or_shutdown",
         }
@@ -91,18 +94,64 @@ where
     let end = tokio::select! {
         end = read_loop(&mut stream, shared, codec, control) => end,
         end = write_loop(&mut sink, shared, codec, control) => end,
+        end = watchdog(shared) => end,
         value = interrupt => End::Interrupted(value),
     };
+    // A peer that stopped reading must not hold the goodbye (or this task) forever.
+    let error = match &end {
+        End::Protocol(e) => {
+            Some(Frame::Error(ErrorFrame { code: e.code().as_u16(), message: e.to_string() }))
+        }
+        _ => None,
+    };
     let (code, reason) = close_code(&end);
-    if let End::Protocol(e) = &end {
-        let frame = Frame::Error(ErrorFrame { code: e.code().as_u16(), message: e.to_string() });
-        let _ = sink.feed(codec.encode(&frame)).await;
-    }
     let close = CloseFrame { code, reason: reason.into() };
-    let _ = sink.send(Message::Close(Some(close))).await;
+    let _ = tokio::time::timeout(GOODBYE_TIMEOUT, goodbye(&mut sink, shared, codec, error, close))
+        .await;
     shared.with(|m| m.detach(now()));
     shared.wake_app();
     end
+}
+
+/// Tells the peer why the connection ends: the session-lost frame if the session just
+/// ended, the error frame for a protocol error, then the close frame with its code.
+async fn goodbye<S>(
+    sink: &mut futures_util::stream::SplitSink<WebSocketStream<S>, Message>,
+    shared: &Arc<Shared>,
+    codec: Codec,
+    error: Option<Frame>,
+    close: CloseFrame,
+) where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let ended = shared.with(|m| matches!(m.phase(), Phase::Ended(_)));
+    let lost = ended.then(|| shared.with(|m| m.poll_transmit(now()))).flatten();
+    if let Some(Transmit::Frame(frame)) = lost {
+        let _ = sink.feed(codec.encode(&frame)).await;
+    }
+    if let Some(frame) = error {
+        let _ = sink.feed(codec.encode(&frame)).await;
+    }
+    let _ = sink.send(Message::Close(Some(close))).await;
+}
+
+/// Ends the connection when the peer goes silent, even while the writer is blocked on a
+/// peer that stopped reading (the writer's own timers cannot fire then).
+async fn watchdog<T>(shared: &Arc<Shared>) -> End<T> {
+    loop {
+        let Some(deadline) = shared.with(|m| m.silence_deadline()) else {
+            return std::future::pending().await;
+        };
+        tokio::time::sleep_until(deadline.into()).await;
+        let phase = shared.with(|m| {
+            m.handle_timeout(now());
+            m.phase()
+        });
+        if let Phase::Detached(_) = phase {
+            shared.wake_app();
+            return End::Silent;
+        }
+    }
 }
 
 async fn read_loop<S, T>(
@@ -145,7 +194,11 @@ fn on_frame(
         }
         control.metrics().inspect(|m| m.message_received(data.payload_len() as u64));
     }
+    let acked = matches!(frame, Frame::Ack(_)).then(|| shared.with(|m| m.acked()));
     let extra = shared.with(|m| m.handle_frame(frame, now()))?;
+    if let (Some(before), Some(metrics)) = (acked, control.metrics()) {
+        metrics.messages_acked(shared.with(|m| m.acked()).saturating_sub(before));
+    }
     if let Some(extra) = extra {
         control.on_frame(extra, shared)?;
     }
@@ -238,19 +291,18 @@ fn on_deadline<T>(shared: &Arc<Shared>, control: &dyn Control) -> Option<End<T>>
         shared.wake_app();
         return Some(End::Silent);
     }
-    let (code, _reason) = control.handle_timeout(now, shared)?;
-    Some(End::Closed(code))
+    let (code, reason) = control.handle_timeout(now, shared)?;
+    Some(End::Closed(code, reason))
 }
 
-fn close_code<T>(end: &End<T>) -> (CloseCode, &'static str) {
+fn close_code<T>(end: &End<T>) -> (CloseCode, String) {
+    let library = |code: ErrorCode| CloseCode::Library(code.as_u16());
     match end {
-        End::PeerClosed(_) => (CloseCode::Normal, ""),
-        End::Silent => {
-            (CloseCode::Library(ErrorCode::HeartbeatTimeout.as_u16()), "heartbeat timeout")
-        }
-        End::Protocol(e) => (CloseCode::Library(e.code().as_u16()), "protocol error"),
-        End::Closed(code) => (CloseCode::Library(code.as_u16()), "closed"),
-        End::Ended => (CloseCode::Normal, "session ended"),
-        End::Interrupted(_) => (CloseCode::Away, "going away"),
+        End::PeerClosed(_) => (CloseCode::Normal, String::new()),
+        End::Silent => (library(ErrorCode::HeartbeatTimeout), "heartbeat timeout".to_owned()),
+        End::Protocol(e) => (library(e.code()), "protocol error".to_owned()),
+        End::Closed(code, reason) => (library(*code), reason.clone()),
+        End::Ended => (CloseCode::Normal, "session ended".to_owned()),
+        End::Interrupted(_) => (CloseCode::Away, "going away".to_owned()),
     }
 }

@@ -214,7 +214,7 @@ impl StreamWriter {
 }
 
 fn too_large(m: &ws_proto::Session, size: usize) -> Error {
-    let limit = m.config().max_buffered_bytes;
+    let limit = m.config().max_payload.min(m.config().max_buffered_bytes);
     Error::Protocol(ws_proto::Error::TooLarge { size, limit })
 }
 

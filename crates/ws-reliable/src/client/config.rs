@@ -19,7 +19,7 @@ pub struct ClientConfig {
     pub reconnect: reconnect::Config,
     /// Longest wait for TCP + upgrade + welcome. Default 10 s.
     pub connect_timeout: Duration,
-    /// Largest WebSocket message accepted. Default 1 MiB.
+    /// Largest WebSocket message accepted. Default 2 MiB (see `ServerConfig::max_message_size`).
     pub max_message_size: usize,
     /// Read buffer. Default 4 KiB.
     pub read_buffer_size: usize,
@@ -35,7 +35,7 @@ impl Default for ClientConfig {
             codec: Codec::Binary,
             reconnect: reconnect::Config::default(),
             connect_timeout: Duration::from_secs(10),
-            max_message_size: 1 << 20,
+            max_message_size: 2 << 20,
             read_buffer_size: 4 << 10,
             dedup: Some(dedup::Config::default()),
         }
@@ -65,9 +65,10 @@ impl ClientConfig {
     pub fn validate(&self) -> Result<()> {
         self.session.validate()?;
         self.reconnect.validate().map_err(|e| Error::Config(e.to_string()))?;
-        if self.connect_timeout.is_zero() || self.max_message_size == 0 {
-            return Err(Error::Config("timeouts and limits must be positive".to_owned()));
+        if self.connect_timeout.is_zero() {
+            return Err(Error::Config("connect_timeout must be positive".to_owned()));
         }
+        crate::server::check_message_size(self.max_message_size, &self.session)?;
         Ok(())
     }
 }

@@ -33,6 +33,11 @@ impl Control for ClientControl {
                 });
                 Ok(())
             }
+            Frame::Error(e) => {
+                // The server is about to close; the close ends the connection, not this.
+                tracing::warn!(code = e.code, message = %e.message, "server reported an error");
+                Ok(())
+            }
             _ => Err(ws_proto::Error::Unexpected("frame not allowed from a server")),
         }
     }

@@ -26,7 +26,9 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// Most sessions (attached or waiting for a resume) at once. Default 10,000.
     pub max_sessions: usize,
-    /// Largest WebSocket message accepted. Default 1 MiB (tungstenite's is 64 MiB).
+    /// Largest WebSocket message accepted. Default 2 MiB (tungstenite's is 64 MiB): room for
+    /// the largest payload the replay buffer takes (1 MiB), base64-expanded by the JSON codec,
+    /// plus the frame's fields. Must be at least 4/3 of the session's `max_payload` plus 4 KiB.
     pub max_message_size: usize,
     /// Read buffer per connection. Default 4 KiB (tungstenite's 128 KiB costs ~135 KiB of
     /// memory per idle connection).
@@ -57,6 +59,9 @@ pub struct ServerConfig {
     pub health_interval: Duration,
     /// Accept state-sync messages (one shared JSON document per subject). Default on.
     pub state_sync: bool,
+    /// Deltas each document keeps for catch-up; older clients get a snapshot. Default 1,000
+    /// deltas or 1 MiB, whichever is reached first.
+    pub state_history: state_sync::HistoryConfig,
     /// Ask for a token refresh this long before the credential expires. Default 30 s.
     pub refresh_lead: Duration,
     /// Close the connection this long after expiry without a refresh. Default 10 s.
@@ -72,7 +77,7 @@ impl Default for ServerConfig {
             hello_timeout: Duration::from_secs(10),
             max_connections: 10_000,
             max_sessions: 10_000,
-            max_message_size: 1 << 20,
+            max_message_size: 2 << 20,
             read_buffer_size: 4 << 10,
             max_messages_per_second: None,
             allowed_origins: Vec::new(),
@@ -80,6 +85,7 @@ impl Default for ServerConfig {
             health: true,
             dedup: Some(dedup::Config::default()),
             state_sync: true,
+            state_history: state_sync::HistoryConfig::default(),
             metrics: true,
             metrics_route: None,
             health_interval: Duration::from_secs(5),
@@ -118,15 +124,30 @@ impl ServerConfig {
         if !self.path.starts_with('/') {
             return Err(Error::Config(format!("path {:?} must start with '/'", self.path)));
         }
-        if self.max_connections == 0 || self.max_sessions == 0 || self.max_message_size == 0 {
+        if self.max_connections == 0 || self.max_sessions == 0 {
             return Err(Error::Config("limits must be positive".to_owned()));
         }
+        check_message_size(self.max_message_size, &self.session)?;
         Ok(())
     }
 
     pub(crate) fn websocket(&self) -> WebSocketConfig {
         websocket_config(self.read_buffer_size, self.max_message_size)
     }
+}
+
+/// A message must fit the largest payload the replay buffer accepts, in either codec: a
+/// smaller limit would make the peer refuse a frame the session can never stop resending.
+pub(crate) fn check_message_size(max_message: usize, session: &ws_proto::Config) -> Result<()> {
+    let largest = session.max_payload.min(session.max_buffered_bytes);
+    let needed = largest.saturating_mul(4) / 3 + (4 << 10);
+    if max_message < needed {
+        let detail = format!(
+            "max_message_size {max_message} below {needed} (4/3 of the largest payload + 4 KiB)"
+        );
+        return Err(Error::Config(detail));
+    }
+    Ok(())
 }
 
 /// The tungstenite settings both sides use.

@@ -17,8 +17,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio::sync::watch;
 
-pub(crate) use config::websocket_config;
 pub use config::{MetricsRender, ServerConfig};
+pub(crate) use config::{check_message_size, websocket_config};
 pub use state::Io;
 
 use crate::auth::{AllowAll, Authenticator};
@@ -28,7 +28,6 @@ use crate::store::{MemoryStore, SessionStore};
 use crate::sync::StateHub;
 use sessions::Sessions;
 use state::{Handler, ServerState};
-use state_sync::HistoryConfig;
 
 /// Builds a [`Server`].
 pub struct ServerBuilder {
@@ -100,6 +99,7 @@ impl Server {
     {
         let handler: Handler = Arc::new(move |session| Box::pin(handler(session)));
         let metrics = self.config.metrics.then(ws_metrics::Metrics::new);
+        let hub = Arc::new(StateHub::new(self.config.state_history));
         let state = Arc::new(ServerState {
             sessions: Sessions::new(self.config.max_sessions),
             config: self.config,
@@ -109,7 +109,7 @@ impl Server {
             shutdown: watch::Sender::new(false),
             connections: Arc::new(AtomicUsize::new(0)),
             dedup: self.dedup,
-            hub: Arc::new(StateHub::new(HistoryConfig::default())),
+            hub,
             metrics,
             health: health::HealthSlot::new(),
         });

@@ -104,7 +104,8 @@ fn welcome(
 }
 
 /// Waits for a resume, or for the resume window to end (the session is then lost). A server
-/// shutdown does not end it: a server restarted on the same state can still resume it.
+/// shutdown does not end it: while the process lives, a client can still come back (to a
+/// server started again in the same process, or to this one if it keeps running).
 async fn detached(
     shared: &Arc<Shared>,
     rx: &mut mpsc::Receiver<Attach<BoxIo>>,
