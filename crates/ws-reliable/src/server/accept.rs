@@ -13,7 +13,7 @@ use ws_proto::{
 use crate::auth::Principal;
 use crate::codec::{Codec, Incoming};
 use crate::server::control::ServerControl;
-use crate::server::sessions::Attach;
+use crate::server::sessions::{Attach, Created};
 use crate::server::state::{BoxIo, ServerState, Upgraded};
 use crate::server::task::{self, Identity};
 use crate::session::{Session, SessionInfo};
@@ -76,33 +76,35 @@ async fn read_hello(
 }
 
 async fn create(mut attach: Attach<BoxIo>, principal: &Principal, state: Arc<ServerState>) {
-    let machine = match Machine::new(state.config.session.clone(), now()) {
-        Ok(machine) => machine,
-        Err(e) => {
-            return refuse(&mut attach.ws, attach.codec, error_frame(e.code(), &e.to_string()))
-                .await;
-        }
+    let (shared, created) = match register(principal, &state).await {
+        Ok(registered) => registered,
+        Err(frame) => return refuse(&mut attach.ws, attach.codec, frame).await,
     };
-    let shared = Shared::new(machine);
-    let Some(created) = state.sessions.create(Arc::clone(&shared)) else {
-        let frame = error_frame(ErrorCode::RateLimited, "session limit reached, retry later");
-        return refuse(&mut attach.ws, attach.codec, frame).await;
-    };
-    let record = SessionRecord::new(&created.id, &principal.subject, &created.token);
-    if let Err(e) = state.store.create(record).await {
-        state.sessions.remove(&created.id);
-        return refuse(
-            &mut attach.ws,
-            attach.codec,
-            error_frame(ErrorCode::Unexpected, &e.to_string()),
-        )
-        .await;
-    }
     let info = SessionInfo { id: created.id.clone(), subject: principal.subject.clone() };
     spawn_handler(Session::new(Arc::clone(&shared), info, state.dedup.clone()), &state);
     let who = Identity { id: created.id, token: created.token };
     tokio::spawn(task::run(who, shared, created.rx, Arc::clone(&state)));
     let _ = created.attach.send(attach).await;
+}
+
+/// A new session in this server's registry and in the store, or the frame refusing it.
+async fn register(
+    principal: &Principal,
+    state: &ServerState,
+) -> Result<(Arc<Shared>, Created<BoxIo>), Frame> {
+    let machine = Machine::new(state.config.session.clone(), now())
+        .map_err(|e| error_frame(e.code(), &e.to_string()))?;
+    let shared = Shared::new(machine);
+    let created = state
+        .sessions
+        .create(Arc::clone(&shared))
+        .ok_or_else(|| error_frame(ErrorCode::RateLimited, "session limit reached, retry later"))?;
+    let record = SessionRecord::new(&created.id, &principal.subject, &created.token);
+    if let Err(e) = state.store.create(record).await {
+        state.sessions.remove(&created.id);
+        return Err(error_frame(ErrorCode::Unexpected, &e.to_string()));
+    }
+    Ok((shared, created))
 }
 
 async fn claim(
