@@ -20,23 +20,10 @@ enum Step {
 
 const STEPS: &[(&str, Step)] = &[
     ("fmt", Step::Cargo(&["fmt", "--all", "--check"])),
-    (
-        "clippy",
-        Step::Cargo(&[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ]),
-    ),
+    ("clippy", Step::Cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])),
     ("lint-limits", Step::LintLimits),
     ("test", Step::Cargo(&["test", "--workspace"])),
-    (
-        "deny",
-        Step::Cargo(&["deny", "check", "bans", "licenses", "sources"]),
-    ),
+    ("deny", Step::Cargo(&["deny", "check", "bans", "licenses", "sources"])),
 ];
 
 /// Runs every step from the workspace `root`; the error names the step that failed.
@@ -53,10 +40,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         result.with_context(|| format!("step `{name}` failed after {secs:.1}s"))?;
         println!("==> ci: {name} ok ({secs:.1}s)");
     }
-    println!(
-        "==> ci: all steps passed ({:.1}s)",
-        started.elapsed().as_secs_f64()
-    );
+    println!("==> ci: all steps passed ({:.1}s)", started.elapsed().as_secs_f64());
     Ok(())
 }
 

@@ -14,7 +14,5 @@ use std::path::PathBuf;
 /// The workspace root: the parent of this crate's manifest directory.
 pub fn workspace_root() -> PathBuf {
     let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest_dir
-        .parent()
-        .map_or(manifest_dir.clone(), PathBuf::from)
+    manifest_dir.parent().map_or(manifest_dir.clone(), PathBuf::from)
 }

@@ -82,12 +82,7 @@ impl Default for Backoff {
 impl Backoff {
     /// A policy from `initial` growing by 2.0 per attempt up to `max`, with full jitter.
     pub fn new(initial: Duration, max: Duration) -> Self {
-        Self {
-            initial,
-            multiplier: 2.0,
-            max,
-            jitter: Jitter::Full,
-        }
+        Self { initial, multiplier: 2.0, max, jitter: Jitter::Full }
     }
 
     /// Sets the growth factor.
@@ -108,10 +103,7 @@ impl Backoff {
             return Err(Error::Multiplier(self.multiplier));
         }
         if self.initial > self.max {
-            return Err(Error::InitialAboveMax {
-                initial: self.initial,
-                max: self.max,
-            });
+            return Err(Error::InitialAboveMax { initial: self.initial, max: self.max });
         }
         Ok(())
     }

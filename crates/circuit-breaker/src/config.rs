@@ -144,10 +144,7 @@ impl Config {
             return Err(error);
         }
         if self.bucket_width().is_zero() {
-            return Err(Error::Window {
-                window: self.window,
-                buckets: self.window_buckets,
-            });
+            return Err(Error::Window { window: self.window, buckets: self.window_buckets });
         }
         Ok(self.open_backoff.validate()?)
     }

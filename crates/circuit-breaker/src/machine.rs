@@ -137,11 +137,7 @@ impl CircuitBreaker {
 
     fn permit(&mut self, now: Instant, trial: bool) -> Permit {
         self.stats.calls += 1;
-        Permit {
-            started: now,
-            trial,
-            generation: self.generation,
-        }
+        Permit { started: now, trial, generation: self.generation }
     }
 
     fn reject(&mut self, retry_at: Instant) -> Admission {
@@ -167,11 +163,8 @@ impl CircuitBreaker {
 
     fn record_closed(&mut self, failed: bool, now: Instant) {
         self.window.record(now, failed);
-        self.consecutive_failures = if failed {
-            self.consecutive_failures.saturating_add(1)
-        } else {
-            0
-        };
+        self.consecutive_failures =
+            if failed { self.consecutive_failures.saturating_add(1) } else { 0 };
         if self.consecutive_failures >= self.config.failure_threshold || self.rate_exceeded() {
             self.trip(now);
         }
@@ -197,10 +190,7 @@ impl CircuitBreaker {
     }
 
     fn trip(&mut self, now: Instant) {
-        let open_for = self
-            .config
-            .open_backoff
-            .delay(self.consecutive_trips, &mut self.rng);
+        let open_for = self.config.open_backoff.delay(self.consecutive_trips, &mut self.rng);
         self.consecutive_trips = self.consecutive_trips.saturating_add(1);
         self.stats.trips += 1;
         let until = now.checked_add(open_for).unwrap_or(now);

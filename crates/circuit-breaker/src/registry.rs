@@ -81,12 +81,7 @@ impl Registry {
                     State::Open { until } => Some(millis(until.saturating_duration_since(now))),
                     State::Closed | State::HalfOpen => None,
                 };
-                BreakerSnapshot {
-                    name,
-                    state: state.kind(),
-                    open_remaining_ms,
-                    stats,
-                }
+                BreakerSnapshot { name, state: state.kind(), open_remaining_ms, stats }
             })
             .collect()
     }
@@ -102,10 +97,7 @@ impl Registry {
     /// A copy of the map, so no breaker is locked while the registry is.
     fn entries(&self) -> Vec<(String, SharedBreaker)> {
         let breakers = self.breakers.lock();
-        breakers
-            .iter()
-            .map(|(name, breaker)| (name.clone(), breaker.clone()))
-            .collect()
+        breakers.iter().map(|(name, breaker)| (name.clone(), breaker.clone())).collect()
     }
 }
 

@@ -87,10 +87,9 @@ impl SharedBreaker {
     /// Admits one call at `now`, or says when to retry.
     pub fn acquire(&self, now: Instant) -> std::result::Result<PermitGuard, Rejected> {
         match self.with(|breaker| breaker.admit(now)) {
-            Admission::Allowed(permit) => Ok(PermitGuard {
-                breaker: self.clone(),
-                permit: Some(permit),
-            }),
+            Admission::Allowed(permit) => {
+                Ok(PermitGuard { breaker: self.clone(), permit: Some(permit) })
+            }
             Admission::Rejected { retry_at } => Err(Rejected { retry_at }),
         }
     }
@@ -148,8 +147,7 @@ impl PermitGuard {
     /// Reports the call's outcome at `now`.
     pub fn record(mut self, outcome: Outcome, now: Instant) {
         if let Some(permit) = self.permit.take() {
-            self.breaker
-                .with(|breaker| breaker.record(permit, outcome, now));
+            self.breaker.with(|breaker| breaker.record(permit, outcome, now));
         }
     }
 }

@@ -103,10 +103,7 @@ pub struct SweeperConfig {
 #[cfg(feature = "driver")]
 impl Default for SweeperConfig {
     fn default() -> Self {
-        Self {
-            close_timeout: Duration::from_secs(2),
-            max_concurrency: 64,
-        }
+        Self { close_timeout: Duration::from_secs(2), max_concurrency: 64 }
     }
 }
 
@@ -139,16 +136,10 @@ impl SweeperConfig {
 
 fn check_timeout(field: &'static str, value: Duration) -> Result<()> {
     if value.is_zero() {
-        return Err(Error::InvalidConfig {
-            field,
-            reason: "must be positive",
-        });
+        return Err(Error::InvalidConfig { field, reason: "must be positive" });
     }
     if value > MAX_TIMEOUT {
-        return Err(Error::InvalidConfig {
-            field,
-            reason: "must be at most one year",
-        });
+        return Err(Error::InvalidConfig { field, reason: "must be at most one year" });
     }
     Ok(())
 }

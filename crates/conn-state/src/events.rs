@@ -131,11 +131,7 @@ pub(crate) struct EventQueue {
 
 impl EventQueue {
     pub(crate) fn new(capacity: usize) -> Self {
-        Self {
-            queue: VecDeque::with_capacity(capacity.min(1024)),
-            capacity,
-            dropped: 0,
-        }
+        Self { queue: VecDeque::with_capacity(capacity.min(1024)), capacity, dropped: 0 }
     }
 
     /// Appends `event`, dropping the oldest one when the queue is full.

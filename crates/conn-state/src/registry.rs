@@ -63,9 +63,7 @@ impl Registry {
         if self.conns.contains_key(&id) {
             return Err(Error::DuplicateConnection(id));
         }
-        let key = self
-            .deadlines
-            .insert(after(now, self.config.idle_timeout), id);
+        let key = self.deadlines.insert(after(now, self.config.idle_timeout), id);
         let entry = Entry {
             state: ConnState::Active,
             opened_at: now,
@@ -93,16 +91,14 @@ impl Registry {
         entry.state = ConnState::Closing;
         let at = after(now, self.config.close_timeout);
         entry.key = self.deadlines.reschedule(entry.key, at, id);
-        self.counts
-            .shift(Some(ConnState::Active), Some(ConnState::Closing));
+        self.counts.shift(Some(ConnState::Active), Some(ConnState::Closing));
         Ok(())
     }
 
     /// Confirms the close of a `Closing` or `Failed` connection and removes it.
     pub fn close_confirmed(&mut self, id: ConnId) -> Result<Removed> {
         legal(&mut self.conns, id, Op::CloseConfirmed)?;
-        self.remove(id, RemoveReason::Closed)
-            .ok_or(Error::UnknownConnection(id))
+        self.remove(id, RemoveReason::Closed).ok_or(Error::UnknownConnection(id))
     }
 
     /// Records a failed close of a `Closing` or `Failed` connection.
@@ -159,11 +155,7 @@ impl Registry {
             .filter_map(|id| {
                 let entry = self.conns.get(&id)?;
                 let reason = self.classify(entry, now)?;
-                Some(Ghost {
-                    id,
-                    reason,
-                    state: entry.state,
-                })
+                Some(Ghost { id, reason, state: entry.state })
             })
             .collect()
     }
@@ -245,9 +237,7 @@ impl Registry {
             ConnState::Active => ConnState::Closing,
             _ => ConnState::Failed,
         };
-        let key = self
-            .deadlines
-            .insert(after(now, self.config.close_timeout), id);
+        let key = self.deadlines.insert(after(now, self.config.close_timeout), id);
         if let Some(entry) = self.conns.get_mut(&id) {
             entry.key = key;
             entry.state = to;
@@ -281,11 +271,7 @@ impl Registry {
             assert!(entry.attempts <= self.config.max_force_close_attempts);
             counts.shift(None, Some(entry.state));
         }
-        assert_eq!(
-            self.deadlines.len(),
-            self.conns.len(),
-            "stale index entries"
-        );
+        assert_eq!(self.deadlines.len(), self.conns.len(), "stale index entries");
         assert_eq!(self.counts, counts, "counters drifted");
     }
 }
@@ -295,10 +281,6 @@ fn legal(conns: &mut HashMap<ConnId, Entry>, id: ConnId, op: Op) -> Result<&mut 
     let entry = conns.get_mut(&id).ok_or(Error::UnknownConnection(id))?;
     match entry.state.apply(op) {
         Some(_) => Ok(entry),
-        None => Err(Error::IllegalTransition {
-            id,
-            from: entry.state,
-            to: op.target(),
-        }),
+        None => Err(Error::IllegalTransition { id, from: entry.state, to: op.target() }),
     }
 }

@@ -73,12 +73,7 @@ where
     pub fn new(registry: SharedRegistry, closer: F, config: SweeperConfig) -> Result<Self> {
         config.validate()?;
         let (reports, _) = watch::channel(SweepReport::default());
-        Ok(Self {
-            registry,
-            closer,
-            config,
-            reports,
-        })
+        Ok(Self { registry, closer, config, reports })
     }
 
     /// Cumulative totals, updated after every sweep; await `changed()` to follow progress.
@@ -144,10 +139,7 @@ where
     fn record(&self, id: ConnId, outcome: Outcome, at: Instant, report: &mut SweepReport) {
         report.timed_out += usize::from(outcome == Outcome::TimedOut);
         let recorded = match outcome {
-            Outcome::Closed => self
-                .registry
-                .close_confirmed(id)
-                .map(|_| report.closed += 1),
+            Outcome::Closed => self.registry.close_confirmed(id).map(|_| report.closed += 1),
             Outcome::Failed | Outcome::TimedOut => {
                 self.registry.close_failed(id, at).map(|state| match state {
                     ConnState::Closed => report.gave_up += 1,

@@ -102,12 +102,7 @@ fn transition_table() {
 
 #[test]
 fn closed_is_terminal_in_the_table() {
-    for op in [
-        Op::Touch,
-        Op::BeginClose,
-        Op::CloseConfirmed,
-        Op::CloseFailed,
-    ] {
+    for op in [Op::Touch, Op::BeginClose, Op::CloseConfirmed, Op::CloseFailed] {
         assert_eq!(ConnState::Closed.apply(op), None);
     }
     assert!(ConnState::Closed.is_terminal());
@@ -125,11 +120,7 @@ fn touch_postpones_idleness_lazily() {
     assert!(registry.ghosts(t0 + secs(60)).is_empty());
     assert!(registry.poll_ghosts(t0 + secs(60)).is_empty());
     assert_eq!(registry.poll_timeout(), Some(t0 + secs(90)));
-    let ghost = Ghost {
-        id: ID,
-        reason: GhostReason::Idle,
-        state: ConnState::Active,
-    };
+    let ghost = Ghost { id: ID, reason: GhostReason::Idle, state: ConnState::Active };
     assert_eq!(registry.ghosts(t0 + secs(90)), vec![ghost]);
     assert_eq!(registry.state(ID), Some(ConnState::Active), "peeking acted");
     assert_eq!(registry.poll_ghosts(t0 + secs(90)), vec![ghost]);
@@ -144,11 +135,7 @@ fn stuck_close_becomes_failed_then_force_closed() {
     let t0 = Instant::now();
     registry.open(ID, t0).expect("open");
     registry.begin_close(ID, t0).expect("close");
-    assert!(
-        registry
-            .poll_ghosts(t0 + secs(5) - Duration::from_millis(1))
-            .is_empty()
-    );
+    assert!(registry.poll_ghosts(t0 + secs(5) - Duration::from_millis(1)).is_empty());
     let ghosts = registry.poll_ghosts(t0 + secs(5));
     assert_eq!(ghosts.len(), 1);
     assert_eq!(
@@ -157,18 +144,11 @@ fn stuck_close_becomes_failed_then_force_closed() {
     );
     assert!(ghosts[0].needs_close());
     assert_eq!(registry.state(ID), Some(ConnState::Failed));
-    let counts = Counts {
-        active: 0,
-        closing: 0,
-        failed: 1,
-    };
+    let counts = Counts { active: 0, closing: 0, failed: 1 };
     assert_eq!(registry.counts(), counts);
     let removed = registry.close_confirmed(ID).expect("confirm");
     assert_eq!(removed.reason, RemoveReason::Closed);
-    assert_eq!(
-        (removed.from, removed.force_close_attempts),
-        (ConnState::Failed, 1)
-    );
+    assert_eq!((removed.from, removed.force_close_attempts), (ConnState::Failed, 1));
     assert_eq!(removed.opened_at, t0);
     assert!(registry.is_empty());
     assert_eq!(registry.poll_timeout(), None);
@@ -190,11 +170,7 @@ fn failed_closes_give_up_after_the_budget() {
     let mut now = t0 + secs(5);
     check_sweep(&mut registry, now, Some(GhostReason::CloseTimedOut));
     for attempt in 1..=2 {
-        assert_eq!(
-            registry.close_failed(ID, now),
-            Ok(ConnState::Failed),
-            "{attempt}"
-        );
+        assert_eq!(registry.close_failed(ID, now), Ok(ConnState::Failed), "{attempt}");
         check_sweep(&mut registry, now + Duration::from_millis(999), None);
         now += secs(1);
         check_sweep(&mut registry, now, Some(GhostReason::ForceCloseDue));
@@ -205,10 +181,7 @@ fn failed_closes_give_up_after_the_budget() {
     let Some(Event::Removed(removed)) = events.last() else {
         panic!("no removal reported: {events:?}");
     };
-    assert_eq!(
-        (removed.reason, removed.force_close_attempts),
-        (RemoveReason::GaveUp, 3)
-    );
+    assert_eq!((removed.reason, removed.force_close_attempts), (RemoveReason::GaveUp, 3));
 }
 
 #[test]
@@ -219,16 +192,8 @@ fn unanswered_force_closes_are_given_up_by_the_scan() {
     registry.open(ID, t0).expect("open");
     // Nobody ever reports an outcome: each hand-out waits close_timeout (5 s) then re-fires.
     check_sweep(&mut registry, t0 + secs(60), Some(GhostReason::Idle));
-    check_sweep(
-        &mut registry,
-        t0 + secs(65),
-        Some(GhostReason::CloseTimedOut),
-    );
-    check_sweep(
-        &mut registry,
-        t0 + secs(70),
-        Some(GhostReason::ForceCloseDue),
-    );
+    check_sweep(&mut registry, t0 + secs(65), Some(GhostReason::CloseTimedOut));
+    check_sweep(&mut registry, t0 + secs(70), Some(GhostReason::ForceCloseDue));
     let ghosts = registry.poll_ghosts(t0 + secs(75));
     assert_eq!(ghosts.len(), 1);
     assert!(!ghosts[0].needs_close());
@@ -249,10 +214,7 @@ fn events_are_ordered_and_bounded() {
     assert_eq!(registry.poll_event(), None);
     registry.begin_close(ConnId(1), t0).expect("close");
     registry.close_failed(ConnId(1), t0).expect("fail");
-    let failed = Event::Failed {
-        id: ConnId(1),
-        attempts: 0,
-    };
+    let failed = Event::Failed { id: ConnId(1), attempts: 0 };
     assert_eq!(registry.poll_event(), Some(failed));
     let mut silent = Registry::new(Config::default().event_capacity(0)).expect("config");
     silent.open(ID, t0).expect("open");
@@ -262,22 +224,10 @@ fn events_are_ordered_and_bounded() {
 #[test]
 fn config_is_validated() {
     let bad = [
-        (
-            Config::default().idle_timeout(Duration::ZERO),
-            "idle_timeout",
-        ),
-        (
-            Config::default().close_timeout(MAX_TIMEOUT + secs(1)),
-            "close_timeout",
-        ),
-        (
-            Config::default().force_close_after(Duration::ZERO),
-            "force_close_after",
-        ),
-        (
-            Config::default().max_force_close_attempts(0),
-            "max_force_close_attempts",
-        ),
+        (Config::default().idle_timeout(Duration::ZERO), "idle_timeout"),
+        (Config::default().close_timeout(MAX_TIMEOUT + secs(1)), "close_timeout"),
+        (Config::default().force_close_after(Duration::ZERO), "force_close_after"),
+        (Config::default().max_force_close_attempts(0), "max_force_close_attempts"),
     ];
     for (config, field) in bad {
         match Registry::new(config) {
@@ -286,15 +236,9 @@ fn config_is_validated() {
         }
     }
     assert!(Config::default().event_capacity(0).validate().is_ok());
-    let error = Error::IllegalTransition {
-        id: ID,
-        from: ConnState::Closing,
-        to: ConnState::Closing,
-    };
-    assert_eq!(
-        error.to_string(),
-        "connection conn#7: illegal transition closing -> closing"
-    );
+    let error =
+        Error::IllegalTransition { id: ID, from: ConnState::Closing, to: ConnState::Closing };
+    assert_eq!(error.to_string(), "connection conn#7: illegal transition closing -> closing");
 }
 
 #[test]

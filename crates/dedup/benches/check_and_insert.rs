@@ -20,9 +20,7 @@ const STEP: Duration = Duration::from_micros(1);
 const LONG_TTL: Duration = Duration::from_secs(3_600);
 
 fn ids(n: usize) -> Vec<MessageId> {
-    (0..n as u64)
-        .map(|i| MessageId::explicit(i.to_le_bytes()))
-        .collect()
+    (0..n as u64).map(|i| MessageId::explicit(i.to_le_bytes())).collect()
 }
 
 /// A cursor cycling through a pool of ids.
@@ -48,9 +46,7 @@ fn window_ttl(c: &mut Criterion) {
     let mut group = c.benchmark_group("window/fresh_ttl_expiry");
     group.throughput(Throughput::Elements(1));
     for size in SIZES {
-        let config = Config::default()
-            .ttl(STEP * size as u32)
-            .max_entries(2 * size);
+        let config = Config::default().ttl(STEP * size as u32).max_entries(2 * size);
         let mut window = Window::new(config).unwrap();
         let mut ids = Cycle::new(ids(2 * size));
         let mut now = Instant::now();
@@ -153,10 +149,7 @@ fn run_threads(
 }
 
 fn moka_cache(size: usize) -> moka::sync::Cache<MessageId, ()> {
-    moka::sync::Cache::builder()
-        .max_capacity(size as u64)
-        .time_to_live(LONG_TTL)
-        .build()
+    moka::sync::Cache::builder().max_capacity(size as u64).time_to_live(LONG_TTL).build()
 }
 
 /// The same two workloads on moka: `entry(id).or_insert(())`, whose `is_fresh` is the verdict.
@@ -190,13 +183,5 @@ fn make_id(c: &mut Criterion) {
     });
 }
 
-criterion_group!(
-    benches,
-    window_ttl,
-    window_evict,
-    window_duplicate,
-    sharded,
-    moka,
-    make_id
-);
+criterion_group!(benches, window_ttl, window_evict, window_duplicate, sharded, moka, make_id);
 criterion_main!(benches);

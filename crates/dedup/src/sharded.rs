@@ -50,18 +50,12 @@ impl ShardedWindow {
 
     /// [`Window::purge`] on every shard in turn; returns how many ids were forgotten.
     pub fn purge(&self, now: Instant) -> usize {
-        self.shards
-            .iter()
-            .map(|shard| shard.lock().purge(now))
-            .sum()
+        self.shards.iter().map(|shard| shard.lock().purge(now)).sum()
     }
 
     /// The earliest [`Window::poll_timeout`] over the shards.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.shards
-            .iter()
-            .filter_map(|shard| shard.lock().poll_timeout())
-            .min()
+        self.shards.iter().filter_map(|shard| shard.lock().poll_timeout()).min()
     }
 
     /// Ids currently remembered over all shards (each shard read at a slightly different time).

@@ -12,10 +12,7 @@ use Verdict::{Duplicate, Fresh, Rejected};
 const TTL: Duration = Duration::from_secs(10);
 
 fn config(max_entries: usize, on_full: OnFull) -> Config {
-    Config::default()
-        .ttl(TTL)
-        .max_entries(max_entries)
-        .on_full(on_full)
+    Config::default().ttl(TTL).max_entries(max_entries).on_full(on_full)
 }
 
 fn id(name: &str) -> MessageId {
@@ -131,10 +128,7 @@ fn a_clock_stepping_back_is_clamped() {
 
 #[test]
 fn reinserting_an_expired_id_before_its_purge_leaves_one_entry() {
-    let mut w = check(
-        config(100, OnFull::EvictOldest),
-        &[("a", 0, Fresh), ("a", 10_000, Fresh)],
-    );
+    let mut w = check(config(100, OnFull::EvictOldest), &[("a", 0, Fresh), ("a", 10_000, Fresh)]);
     assert_eq!((w.len(), w.stats().expired), (1, 1));
     let t0 = Instant::now();
     // The stale queue entry from the first insertion is dropped without forgetting "a".
@@ -151,10 +145,7 @@ fn purge_and_poll_timeout_follow_the_oldest_id() {
     let t0 = Instant::now();
     assert_eq!(w.poll_timeout(), None);
     for (i, name) in ["a", "b", "c"].into_iter().enumerate() {
-        assert!(
-            w.check_and_insert(id(name), t0 + TTL / 4 * i as u32)
-                .is_fresh()
-        );
+        assert!(w.check_and_insert(id(name), t0 + TTL / 4 * i as u32).is_fresh());
     }
     assert_eq!(w.poll_timeout(), Some(t0 + TTL));
     assert_eq!(w.purge(t0 + TTL), 1);
@@ -188,20 +179,14 @@ fn check_config(config: Config, expected: Result<()>) {
 fn config_validation() {
     let d = Config::default();
     assert_eq!(d.ttl, Duration::from_secs(300));
-    assert_eq!(
-        (d.max_entries, d.on_full, d.shards),
-        (100_000, OnFull::EvictOldest, 16)
-    );
+    assert_eq!((d.max_entries, d.on_full, d.shards), (100_000, OnFull::EvictOldest, 16));
     check_config(d.clone(), Ok(()));
     check_config(d.clone().max_entries(0), Err(Error::ZeroCapacity));
     check_config(d.clone().ttl(Duration::ZERO), Err(Error::ZeroTtl));
     check_config(d.clone().shards(0), Err(Error::ZeroShards));
     check_config(d.clone().max_entries(1).shards(4), Ok(()));
     let sharded = ShardedWindow::new(d.max_entries(3).shards(4));
-    let expected = Error::CapacityBelowShards {
-        max_entries: 3,
-        shards: 4,
-    };
+    let expected = Error::CapacityBelowShards { max_entries: 3, shards: 4 };
     assert_eq!(sharded.map(|_| ()), Err(expected));
 }
 
@@ -212,15 +197,9 @@ fn ids_are_domain_separated_digests() {
     assert_ne!(MessageId::explicit("a"), MessageId::explicit("b"));
     let content = MessageId::from_content(b"hello");
     assert_eq!(MessageId::explicit_or_content(None, b"hello"), content);
-    assert_eq!(
-        MessageId::explicit_or_content(Some(b"x"), b"hello"),
-        MessageId::explicit("x")
-    );
+    assert_eq!(MessageId::explicit_or_content(Some(b"x"), b"hello"), MessageId::explicit("x"));
     let debug = format!("{content:?}");
-    assert!(
-        debug.starts_with("MessageId(") && debug.len() < 32,
-        "{debug}"
-    );
+    assert!(debug.starts_with("MessageId(") && debug.len() < 32, "{debug}");
 }
 
 #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
@@ -235,15 +214,8 @@ fn entry_sizes_match_the_documented_memory_cost() {
 fn stats_serialize_with_their_field_names() {
     let json = serde_json::to_value(Stats::default()).expect("serializable");
     let keys: Vec<_> = json.as_object().expect("object").keys().cloned().collect();
-    let expected = [
-        "checked",
-        "duplicates",
-        "entries",
-        "evicted_early",
-        "expired",
-        "fresh",
-        "rejected",
-    ];
+    let expected =
+        ["checked", "duplicates", "entries", "evicted_early", "expired", "fresh", "rejected"];
     assert_eq!(keys, expected);
 }
 
@@ -252,9 +224,8 @@ fn sharded_window_splits_the_bound() {
     let w = ShardedWindow::new(config(10, OnFull::Reject).shards(4)).expect("valid");
     assert_eq!(w.shard_count(), 4);
     let t0 = Instant::now();
-    let verdicts: Vec<_> = (0..100u32)
-        .map(|i| w.check_and_insert(MessageId::explicit(i.to_le_bytes()), t0))
-        .collect();
+    let verdicts: Vec<_> =
+        (0..100u32).map(|i| w.check_and_insert(MessageId::explicit(i.to_le_bytes()), t0)).collect();
     // Four shards of 10 / 4 = 2 entries each.
     assert_eq!(verdicts.iter().filter(|v| v.is_fresh()).count(), 8);
     assert_eq!((w.len(), w.stats().rejected), (8, 92));

@@ -57,12 +57,7 @@ impl Window {
     /// A window with a validated `config`. Memory grows with use, up to `max_entries`.
     pub fn new(config: Config) -> Result<Self> {
         config.validate()?;
-        Ok(Self {
-            config,
-            seen: HashMap::new(),
-            order: VecDeque::new(),
-            stats: Stats::default(),
-        })
+        Ok(Self { config, seen: HashMap::new(), order: VecDeque::new(), stats: Stats::default() })
     }
 
     /// Reports whether `id` was seen within the TTL and, if not, remembers it, with one table
@@ -97,9 +92,7 @@ impl Window {
     /// Whether `id` is remembered and within its TTL at `now`, without changing anything.
     pub fn contains(&self, id: &MessageId, now: Instant) -> bool {
         let now = self.clamp(now);
-        self.seen
-            .get(id)
-            .is_some_and(|&at| is_live(at, now, self.config.ttl))
+        self.seen.get(id).is_some_and(|&at| is_live(at, now, self.config.ttl))
     }
 
     /// Forgets every id whose TTL ran out by `now`; returns how many. Work is proportional to
@@ -127,10 +120,7 @@ impl Window {
 
     /// Counters and current size.
     pub fn stats(&self) -> Stats {
-        Stats {
-            entries: self.seen.len(),
-            ..self.stats
-        }
+        Stats { entries: self.seen.len(), ..self.stats }
     }
 
     /// The configuration the window was built with.

@@ -13,9 +13,7 @@ const IDS: u32 = 5_000;
 fn each_id_is_fresh_exactly_once_across_threads() {
     let config = Config::default().shards(8).max_entries(100_000);
     let window = ShardedWindow::new(config).unwrap();
-    let ids: Vec<_> = (0..IDS)
-        .map(|i| MessageId::explicit(i.to_le_bytes()))
-        .collect();
+    let ids: Vec<_> = (0..IDS).map(|i| MessageId::explicit(i.to_le_bytes())).collect();
     let barrier = Barrier::new(THREADS);
     let t0 = Instant::now();
     let fresh_per_thread: Vec<Vec<u32>> = std::thread::scope(|scope| {
@@ -44,16 +42,10 @@ fn each_id_is_fresh_exactly_once_across_threads() {
     for i in fresh_per_thread.into_iter().flatten() {
         counts[i as usize] += 1;
     }
-    assert!(
-        counts.iter().all(|&c| c == 1),
-        "some id was not fresh exactly once"
-    );
+    assert!(counts.iter().all(|&c| c == 1), "some id was not fresh exactly once");
     let stats = window.stats();
     assert_eq!(stats.fresh, u64::from(IDS));
     assert_eq!(stats.duplicates, u64::from(IDS) * (THREADS as u64 - 1));
-    assert_eq!(
-        (stats.expired, stats.evicted_early, stats.rejected),
-        (0, 0, 0)
-    );
+    assert_eq!((stats.expired, stats.evicted_early, stats.rejected), (0, 0, 0));
     assert_eq!(window.len(), IDS as usize);
 }

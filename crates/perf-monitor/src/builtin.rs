@@ -51,10 +51,7 @@ impl<T: PartialOrd + Copy + Debug> Thresholds<T> {
                 unhealthy_at: format!("{unhealthy_at:?}"),
             });
         }
-        Ok(Self {
-            degraded_at,
-            unhealthy_at,
-        })
+        Ok(Self { degraded_at, unhealthy_at })
     }
 
     /// The severity of `value`.
@@ -110,11 +107,7 @@ impl<F: Fn() -> Vec<String> + Send + Sync> OpenBreakers<F> {
     /// A check named `circuit_breakers` reading the names of open breakers from `probe`;
     /// degraded when any is open, never unhealthy until [`Self::unhealthy_at`] is set.
     pub fn new(probe: F) -> Self {
-        Self {
-            name: "circuit_breakers".to_owned(),
-            probe,
-            unhealthy_at: None,
-        }
+        Self { name: "circuit_breakers".to_owned(), probe, unhealthy_at: None }
     }
 
     /// Renames the check.
@@ -149,11 +142,7 @@ impl<F: Fn() -> Vec<String> + Send + Sync> OpenBreakers<F> {
 impl<F: Fn() -> usize + Send + Sync> GhostConnections<F> {
     /// A check named `ghost_connections` reading the current ghost count from `probe`.
     pub fn new(probe: F, thresholds: Thresholds<usize>) -> Self {
-        Self {
-            name: "ghost_connections".to_owned(),
-            probe,
-            thresholds,
-        }
+        Self { name: "ghost_connections".to_owned(), probe, thresholds }
     }
 
     /// Renames the check.

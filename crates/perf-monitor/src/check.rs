@@ -67,10 +67,7 @@ where
     F: Fn() -> Fut + Send + Sync,
     Fut: Future<Output = CheckResult> + Send,
 {
-    FnCheck {
-        name: name.into(),
-        f,
-    }
+    FnCheck { name: name.into(), f }
 }
 
 impl Status {

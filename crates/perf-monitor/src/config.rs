@@ -25,9 +25,7 @@ pub struct CheckOptions {
 
 impl Default for MonitorConfig {
     fn default() -> Self {
-        Self {
-            default_timeout: Duration::from_secs(2),
-        }
+        Self { default_timeout: Duration::from_secs(2) }
     }
 }
 
@@ -49,10 +47,7 @@ impl MonitorConfig {
 
 impl Default for CheckOptions {
     fn default() -> Self {
-        Self {
-            timeout: None,
-            critical: true,
-        }
+        Self { timeout: None, critical: true }
     }
 }
 

@@ -58,10 +58,7 @@ impl SchedulingLag {
 
     /// The status for a timer that fired `lag` late.
     pub fn classify(&self, lag: Duration) -> Status {
-        Status::from_kind(
-            self.thresholds.classify(lag),
-            format!("timer fired {lag:?} late"),
-        )
+        Status::from_kind(self.thresholds.classify(lag), format!("timer fired {lag:?} late"))
     }
 }
 

@@ -46,10 +46,7 @@ impl Monitor {
     /// A monitor with `config`, validated.
     pub fn with_config(config: MonitorConfig) -> Result<Self> {
         config.validate()?;
-        Ok(Self {
-            config,
-            checks: Vec::new(),
-        })
+        Ok(Self { config, checks: Vec::new() })
     }
 
     /// Registers a critical check with the default timeout.
@@ -139,33 +136,19 @@ async fn run_one(registered: &Registered) -> CheckReport {
 /// Logs a check that failed, panicked, hung or was cancelled; the report carries the same facts.
 fn log_incomplete(name: &str, status: &Status, outcome: Outcome) {
     let reason = status.reason();
-    tracing::warn!(
-        check = name,
-        ?outcome,
-        reason,
-        "health check did not complete"
-    );
+    tracing::warn!(check = name, ?outcome, reason, "health check did not complete");
 }
 
 /// The status and outcome of a check task that ended before its timeout.
 fn classify(joined: std::result::Result<CheckResult, JoinError>) -> (Status, Outcome) {
     match joined {
         Ok(Ok(status)) => (status, Outcome::Completed),
-        Ok(Err(err)) => (
-            Status::unhealthy(format!("check failed: {err}")),
-            Outcome::Failed,
-        ),
+        Ok(Err(err)) => (Status::unhealthy(format!("check failed: {err}")), Outcome::Failed),
         Err(join) if join.is_panic() => {
             let message = panic_message(join.into_panic());
-            (
-                Status::unhealthy(format!("check panicked: {message}")),
-                Outcome::Panicked,
-            )
+            (Status::unhealthy(format!("check panicked: {message}")), Outcome::Panicked)
         }
-        Err(_) => (
-            Status::unhealthy("check task was cancelled"),
-            Outcome::Cancelled,
-        ),
+        Err(_) => (Status::unhealthy("check task was cancelled"), Outcome::Cancelled),
     }
 }
 
@@ -173,9 +156,8 @@ fn classify(joined: std::result::Result<CheckResult, JoinError>) -> (Status, Out
 fn panic_message(payload: Box<dyn Any + Send>) -> String {
     match payload.downcast::<String>() {
         Ok(message) => *message,
-        Err(payload) => payload.downcast_ref::<&str>().map_or_else(
-            || "non-string panic payload".to_owned(),
-            |s| (*s).to_owned(),
-        ),
+        Err(payload) => payload
+            .downcast_ref::<&str>()
+            .map_or_else(|| "non-string panic payload".to_owned(), |s| (*s).to_owned()),
     }
 }

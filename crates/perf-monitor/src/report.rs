@@ -121,11 +121,7 @@ impl Report {
         Self {
             status: overall_status(checks.iter().map(|c| (c.status, c.critical))),
             timestamp: rfc3339(at),
-            coverage: if total == 0 {
-                1.0
-            } else {
-                covered as f64 / total as f64
-            },
+            coverage: if total == 0 { 1.0 } else { covered as f64 / total as f64 },
             checks_total: total,
             checks_covered: covered,
             duration_ms: duration.as_secs_f64() * 1_000.0,
@@ -153,10 +149,6 @@ impl Report {
 
     /// The HTTP status a health endpoint should answer: 200 when healthy, 503 otherwise.
     pub fn http_status(&self) -> u16 {
-        if self.status == StatusKind::Healthy {
-            200
-        } else {
-            503
-        }
+        if self.status == StatusKind::Healthy { 200 } else { 503 }
     }
 }

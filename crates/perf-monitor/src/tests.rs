@@ -45,10 +45,7 @@ impl Check for Scripted {
 }
 
 fn scripted(name: impl Into<String>, behaviour: Behaviour) -> Scripted {
-    Scripted {
-        name: name.into(),
-        behaviour,
-    }
+    Scripted { name: name.into(), behaviour }
 }
 
 fn expected_outcome(behaviour: Behaviour) -> Outcome {
@@ -72,9 +69,7 @@ fn monitor_of(behaviours: &[(Behaviour, bool)]) -> Monitor {
     let mut monitor = Monitor::new();
     for (i, &(behaviour, critical)) in behaviours.iter().enumerate() {
         let options = CheckOptions::default().critical(critical);
-        monitor
-            .register_with(scripted(format!("c{i}"), behaviour), options)
-            .unwrap();
+        monitor.register_with(scripted(format!("c{i}"), behaviour), options).unwrap();
     }
     monitor
 }
@@ -82,10 +77,8 @@ fn monitor_of(behaviours: &[(Behaviour, bool)]) -> Monitor {
 #[tokio::test(start_paused = true)]
 async fn half_failing_in_every_way_still_reports_every_check() {
     use Behaviour::*;
-    let behaviours = [
-        Healthy, Error, Healthy, Panic, Healthy, Hang, Healthy, Unhealthy,
-    ]
-    .map(|b| (b, true));
+    let behaviours =
+        [Healthy, Error, Healthy, Panic, Healthy, Hang, Healthy, Unhealthy].map(|b| (b, true));
     let report = monitor_of(&behaviours).run().await;
 
     assert_eq!(report.checks.len(), behaviours.len());
@@ -100,30 +93,10 @@ async fn half_failing_in_every_way_still_reports_every_check() {
     assert_eq!(report.checks_covered, 6);
     assert!((report.coverage - 0.75).abs() < 1e-9);
     assert_eq!(report.status, StatusKind::Unhealthy);
-    assert!(
-        report
-            .check("c3")
-            .unwrap()
-            .reason
-            .as_deref()
-            .unwrap()
-            .contains("exploded")
-    );
-    assert!(
-        report
-            .check("c5")
-            .unwrap()
-            .reason
-            .as_deref()
-            .unwrap()
-            .contains("timed out")
-    );
+    assert!(report.check("c3").unwrap().reason.as_deref().unwrap().contains("exploded"));
+    assert!(report.check("c5").unwrap().reason.as_deref().unwrap().contains("timed out"));
     // Concurrent: the round lasts one timeout (2 s), not the sum of the slow checks.
-    assert!(
-        (2_000.0..2_100.0).contains(&report.duration_ms),
-        "{}",
-        report.duration_ms
-    );
+    assert!((2_000.0..2_100.0).contains(&report.duration_ms), "{}", report.duration_ms);
 }
 
 #[tokio::test(start_paused = true)]
@@ -158,20 +131,12 @@ async fn per_check_timeout_overrides_the_default_and_the_hung_task_is_dropped() 
         }
         tokio::task::yield_now().await;
     }
-    assert_eq!(
-        dropped.load(Ordering::SeqCst),
-        1,
-        "the timed-out task was not cancelled"
-    );
+    assert_eq!(dropped.load(Ordering::SeqCst), 1, "the timed-out task was not cancelled");
 }
 
 #[track_caller]
 fn check(checks: &[(StatusKind, bool)], expected: StatusKind) {
-    assert_eq!(
-        overall_status(checks.iter().copied()),
-        expected,
-        "{checks:?}"
-    );
+    assert_eq!(overall_status(checks.iter().copied()), expected, "{checks:?}");
 }
 
 #[test]
@@ -184,10 +149,7 @@ fn overall_status_rule() {
     check(&[(Unhealthy, false)], Degraded);
     check(&[(Unhealthy, false), (Healthy, true)], Degraded);
     check(&[(Unhealthy, true)], Unhealthy);
-    check(
-        &[(Unhealthy, true), (Degraded, false), (Healthy, true)],
-        Unhealthy,
-    );
+    check(&[(Unhealthy, true), (Degraded, false), (Healthy, true)], Unhealthy);
     check(&[(Degraded, true), (Unhealthy, false)], Degraded);
 }
 
@@ -195,18 +157,13 @@ fn overall_status_rule() {
 fn configuration_mistakes_are_rejected() {
     let mut monitor = Monitor::new();
     monitor.register(scripted("a", Behaviour::Healthy)).unwrap();
-    let dup = monitor
-        .register(scripted("a", Behaviour::Healthy))
-        .unwrap_err();
+    let dup = monitor.register(scripted("a", Behaviour::Healthy)).unwrap_err();
     assert_eq!(dup, Error::DuplicateCheck("a".into()));
     let zero = CheckOptions::default().timeout(Duration::ZERO);
     let err = monitor.register_with(scripted("b", Behaviour::Healthy), zero);
     assert_eq!(err.unwrap_err(), Error::ZeroTimeout);
     let config = MonitorConfig::default().default_timeout(Duration::ZERO);
-    assert_eq!(
-        Monitor::with_config(config).unwrap_err(),
-        Error::ZeroTimeout
-    );
+    assert_eq!(Monitor::with_config(config).unwrap_err(), Error::ZeroTimeout);
     assert_eq!(monitor.len(), 1);
     assert!(Thresholds::new(0.9, 0.5).is_err());
     assert!(Thresholds::new(f64::NAN, 0.5).is_err());
@@ -226,13 +183,7 @@ async fn periodic_runner_publishes_each_round() {
     let mut monitor = Monitor::new();
     let flaky = check_fn("flaky", move || {
         let n = counter.fetch_add(1, Ordering::SeqCst);
-        async move {
-            Ok(if n == 0 {
-                Status::Healthy
-            } else {
-                Status::degraded("second round")
-            })
-        }
+        async move { Ok(if n == 0 { Status::Healthy } else { Status::degraded("second round") }) }
     });
     monitor.register(flaky).unwrap();
     let mut periodic = monitor.spawn_periodic(Duration::from_secs(10)).unwrap();
@@ -253,19 +204,13 @@ async fn periodic_runner_publishes_each_round() {
 
     let mut subscriber = periodic.subscribe();
     periodic.stop();
-    assert!(
-        subscriber.changed().await.is_err(),
-        "the runner kept going after stop"
-    );
+    assert!(subscriber.changed().await.is_err(), "the runner kept going after stop");
 }
 
 #[track_caller]
 fn check_status(status: Status, kind: StatusKind, reason_contains: &str) {
     assert_eq!(status.kind(), kind, "{status:?}");
-    assert!(
-        status.reason().unwrap_or("").contains(reason_contains),
-        "{status:?}"
-    );
+    assert!(status.reason().unwrap_or("").contains(reason_contains), "{status:?}");
 }
 
 #[test]
@@ -281,23 +226,11 @@ fn builtin_checks_classify_their_inputs() {
 
     let breakers = OpenBreakers::new(Vec::new).unhealthy_at(2).unwrap();
     check_status(breakers.classify(&[]), Healthy, "");
-    check_status(
-        breakers.classify(&["redis".into()]),
-        Degraded,
-        "1 open: redis",
-    );
-    check_status(
-        breakers.classify(&["a".into(), "b".into()]),
-        Unhealthy,
-        "a, b",
-    );
+    check_status(breakers.classify(&["redis".into()]), Degraded, "1 open: redis");
+    check_status(breakers.classify(&["a".into(), "b".into()]), Unhealthy, "a, b");
     assert!(OpenBreakers::new(Vec::new).unhealthy_at(0).is_err());
     let never = OpenBreakers::new(Vec::new);
-    check_status(
-        never.classify(&["a".into(), "b".into()]),
-        Degraded,
-        "2 open",
-    );
+    check_status(never.classify(&["a".into(), "b".into()]), Degraded, "2 open");
 
     let ghosts = GhostConnections::new(|| 0, Thresholds::new(1, 10).unwrap());
     check_status(ghosts.classify(0), Healthy, "");
@@ -323,11 +256,7 @@ async fn builtin_checks_run_in_a_monitor() {
         .register(SchedulingLag::new())
         .unwrap();
     let report = monitor.run().await;
-    let kinds: Vec<_> = report
-        .checks
-        .iter()
-        .map(|c| (c.name.as_str(), c.status))
-        .collect();
+    let kinds: Vec<_> = report.checks.iter().map(|c| (c.name.as_str(), c.status)).collect();
     assert_eq!(
         kinds,
         [
@@ -356,12 +285,7 @@ async fn report_serialises_to_the_documented_json_shape() {
     assert_eq!(entry["status"], "unhealthy");
     assert_eq!(entry["outcome"], "timed_out");
     assert_eq!(entry["critical"], true);
-    assert!(
-        entry["reason"]
-            .as_str()
-            .unwrap()
-            .contains("timed out after 2s")
-    );
+    assert!(entry["reason"].as_str().unwrap().contains("timed out after 2s"));
     assert!(entry["duration_ms"].as_f64().unwrap() >= 2_000.0);
 }
 
@@ -372,10 +296,7 @@ fn timestamps_are_rfc3339_utc() {
     assert_eq!(rfc3339(at(951_782_400, 0)), "2000-02-29T00:00:00.000Z");
     assert_eq!(rfc3339(at(1_700_000_000, 5)), "2023-11-14T22:13:20.005Z");
     assert_eq!(rfc3339(at(1_709_251_199, 999)), "2024-02-29T23:59:59.999Z");
-    assert_eq!(
-        rfc3339(UNIX_EPOCH - Duration::from_secs(1)),
-        "1970-01-01T00:00:00.000Z"
-    );
+    assert_eq!(rfc3339(UNIX_EPOCH - Duration::from_secs(1)), "1970-01-01T00:00:00.000Z");
 }
 
 fn behaviour() -> impl Strategy<Value = Behaviour> {
@@ -386,10 +307,7 @@ fn behaviour() -> impl Strategy<Value = Behaviour> {
 /// The model of the overall rule, written from the documentation rather than the code.
 fn model_status(behaviours: &[(Behaviour, bool)]) -> StatusKind {
     let failing = |b: Behaviour| !matches!(b, Behaviour::Healthy | Behaviour::Degraded);
-    if behaviours
-        .iter()
-        .any(|&(b, critical)| critical && failing(b))
-    {
+    if behaviours.iter().any(|&(b, critical)| critical && failing(b)) {
         StatusKind::Unhealthy
     } else if behaviours.iter().any(|&(b, _)| b != Behaviour::Healthy) {
         StatusKind::Degraded

@@ -53,11 +53,7 @@ pub struct RetryBudget {
 
 impl Default for BudgetConfig {
     fn default() -> Self {
-        Self {
-            ttl: Duration::from_secs(60),
-            min_retries_per_sec: 0.2,
-            retry_ratio: 0.2,
-        }
+        Self { ttl: Duration::from_secs(60), min_retries_per_sec: 0.2, retry_ratio: 0.2 }
     }
 }
 
@@ -90,9 +86,7 @@ impl BudgetConfig {
         }
         let floor = self.min_retries_per_sec * self.ttl.as_secs_f64();
         if !floor.is_finite() || floor < 1.0 {
-            return Err(Error::Config(
-                "budget min_retries_per_sec * ttl must be at least 1 retry",
-            ));
+            return Err(Error::Config("budget min_retries_per_sec * ttl must be at least 1 retry"));
         }
         Ok(())
     }
@@ -179,9 +173,7 @@ impl RetryBudget {
         };
         let nanos = now.saturating_duration_since(origin).as_nanos();
         let slot = nanos / self.slot_width.as_nanos().max(1);
-        u64::try_from(slot)
-            .unwrap_or(u64::MAX / 2)
-            .max(self.current)
+        u64::try_from(slot).unwrap_or(u64::MAX / 2).max(self.current)
     }
 
     fn slot_start(&self, origin: Instant, slot: u64) -> Instant {

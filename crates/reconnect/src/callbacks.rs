@@ -93,10 +93,7 @@ impl fmt::Display for Hook {
 
 impl fmt::Debug for Callbacks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names = self
-            .entries
-            .iter()
-            .map(|e| (e.hook, &e.name, e.criticality));
+        let names = self.entries.iter().map(|e| (e.hook, &e.name, e.criticality));
         f.debug_list().entries(names).finish()
     }
 }

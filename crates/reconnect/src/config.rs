@@ -42,9 +42,7 @@ impl Default for Config {
         Self {
             policy: Policy::default(),
             budget: BudgetConfig::default(),
-            breaker: circuit_breaker::Config::default()
-                .half_open_max_calls(1)
-                .success_threshold(1),
+            breaker: circuit_breaker::Config::default().half_open_max_calls(1).success_threshold(1),
             connect_timeout: Some(Duration::from_secs(20)),
             seed: None,
         }
@@ -93,10 +91,7 @@ impl Config {
         if self.policy.max_elapsed.is_some_and(|d| d > MAX_DURATION) {
             return Err(Error::Config("max_elapsed must be at most 1 day"));
         }
-        if self
-            .connect_timeout
-            .is_some_and(|t| t.is_zero() || t > MAX_DURATION)
-        {
+        if self.connect_timeout.is_some_and(|t| t.is_zero() || t > MAX_DURATION) {
             return Err(Error::Config("connect_timeout must be in (0, 1 day]"));
         }
         Ok(())
@@ -105,7 +100,6 @@ impl Config {
     /// The configured seed, or a fresh per-process random one.
     #[cfg(feature = "driver")]
     pub(crate) fn seed_or_random(&self) -> u64 {
-        self.seed
-            .unwrap_or_else(|| RandomState::new().hash_one(SystemTime::now()))
+        self.seed.unwrap_or_else(|| RandomState::new().hash_one(SystemTime::now()))
     }
 }

@@ -247,10 +247,7 @@ where
 
     /// Runs one attempt under the timeout and reports its outcome to the gate.
     async fn attempt(&mut self, permit: G::Permit) -> (Result<C, String>, Option<Instant>) {
-        let guard = PermitGuard {
-            gate: &mut self.gate,
-            permit: Some(permit),
-        };
+        let guard = PermitGuard { gate: &mut self.gate, permit: Some(permit) };
         let attempt = (self.connect)();
         let result = match self.connect_timeout {
             None => attempt.await.map_err(|e| e.to_string()),

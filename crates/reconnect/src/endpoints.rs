@@ -23,10 +23,7 @@ impl<T> Endpoints<T> {
         if list.is_empty() {
             return Err(Error::Config("endpoint list must not be empty"));
         }
-        Ok(Self {
-            list,
-            position: Arc::new(AtomicUsize::new(0)),
-        })
+        Ok(Self { list, position: Arc::new(AtomicUsize::new(0)) })
     }
 
     /// The endpoint to connect to now.

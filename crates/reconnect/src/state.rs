@@ -73,15 +73,12 @@ impl ConnState {
 impl fmt::Display for FailReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::CriticalCallback {
-                hook,
-                name,
-                message,
-            } => write!(f, "critical {hook} callback {name:?} failed: {message}"),
-            Self::GaveUp {
-                attempts,
-                last_error,
-            } => write!(f, "gave up after {attempts} attempts: {last_error}"),
+            Self::CriticalCallback { hook, name, message } => {
+                write!(f, "critical {hook} callback {name:?} failed: {message}")
+            }
+            Self::GaveUp { attempts, last_error } => {
+                write!(f, "gave up after {attempts} attempts: {last_error}")
+            }
         }
     }
 }

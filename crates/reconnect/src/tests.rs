@@ -22,10 +22,7 @@ const MS: Duration = Duration::from_millis(1);
 
 #[track_caller]
 fn check_base(policy: Policy, attempt: u32, cause: DisconnectCause, expected_ms: u64) {
-    assert_eq!(
-        policy.base_delay(attempt, cause),
-        Duration::from_millis(expected_ms)
-    );
+    assert_eq!(policy.base_delay(attempt, cause), Duration::from_millis(expected_ms));
 }
 
 #[test]
@@ -106,17 +103,11 @@ fn close_codes_classify() {
 fn config_validation() {
     assert_eq!(Config::default().validate(), Ok(()));
     let bad_backoff = Policy::default().backoff(Backoff::default().multiplier(0.5));
-    assert!(matches!(
-        Config::default().policy(bad_backoff).validate(),
-        Err(Error::Backoff(_))
-    ));
+    assert!(matches!(Config::default().policy(bad_backoff).validate(), Err(Error::Backoff(_))));
     let zero = Config::default().connect_timeout(Some(Duration::ZERO));
     assert!(matches!(zero.validate(), Err(Error::Config(_))));
     let breaker = circuit_breaker::Config::default().failure_threshold(0);
-    assert!(matches!(
-        Config::default().breaker(breaker).validate(),
-        Err(Error::Breaker(_))
-    ));
+    assert!(matches!(Config::default().breaker(breaker).validate(), Err(Error::Breaker(_))));
     for budget in [
         BudgetConfig::default().min_retries_per_sec(0.0),
         BudgetConfig::default().ttl(Duration::ZERO),
@@ -191,10 +182,7 @@ fn budget_retry_at_picks_the_first_sufficient_bucket() {
     assert!(!budget.withdraw(now));
     // The first withdrawal's bucket (0..1 s) leaves at 10 s; that frees one retry.
     assert_eq!(budget.retry_at(now), t0 + Duration::from_secs(10));
-    assert_eq!(
-        budget.retry_at(t0 + Duration::from_secs(12)),
-        t0 + Duration::from_secs(12)
-    );
+    assert_eq!(budget.retry_at(t0 + Duration::from_secs(12)), t0 + Duration::from_secs(12));
 }
 
 /// The budget against a naive log of every operation.
@@ -213,12 +201,7 @@ fn budget_model(config: BudgetConfig, ops: &[(bool, u64)]) -> Result<(), TestCas
         let bucket = ((now - t0).as_nanos() / width) as u64;
         let live = log.iter().filter(|(b, _)| b + SLOTS as u64 > bucket);
         let (deposits, withdrawals) =
-            live.fold(
-                (0i64, 0i64),
-                |(d, w), (_, dep)| {
-                    if *dep { (d + 1, w) } else { (d, w + 1) }
-                },
-            );
+            live.fold((0i64, 0i64), |(d, w), (_, dep)| if *dep { (d + 1, w) } else { (d, w + 1) });
         if is_deposit {
             budget.deposit(now);
             log.push((bucket, true));
@@ -263,31 +246,18 @@ fn callbacks_catch_panics_and_stop_at_a_critical_failure() {
             Ok(())
         }
     };
-    callbacks.register(Hook::Connect, "a", Criticality::NonCritical, |_| {
-        panic!("boom")
-    });
+    callbacks.register(Hook::Connect, "a", Criticality::NonCritical, |_| panic!("boom"));
     callbacks.register(Hook::Connect, "b", Criticality::NonCritical, log("b"));
     callbacks.register(Hook::Disconnect, "c", Criticality::Critical, log("c"));
-    callbacks.register(Hook::Connect, "d", Criticality::Critical, |_| {
-        Err("denied".into())
-    });
+    callbacks.register(Hook::Connect, "d", Criticality::Critical, |_| Err("denied".into()));
     callbacks.register(Hook::Connect, "e", Criticality::NonCritical, log("e"));
-    let context = CallbackContext {
-        hook: Hook::Connect,
-        attempts: 1,
-        cause: None,
-    };
+    let context = CallbackContext { hook: Hook::Connect, attempts: 1, cause: None };
     let failures = callbacks.run(&context);
-    let summary: Vec<_> = failures
-        .iter()
-        .map(|f| (f.name.as_str(), f.criticality, f.message.as_str()))
-        .collect();
+    let summary: Vec<_> =
+        failures.iter().map(|f| (f.name.as_str(), f.criticality, f.message.as_str())).collect();
     assert_eq!(
         summary,
-        [
-            ("a", Criticality::NonCritical, "panicked: boom"),
-            ("d", Criticality::Critical, "denied"),
-        ]
+        [("a", Criticality::NonCritical, "panicked: boom"), ("d", Criticality::Critical, "denied"),]
     );
     assert_eq!(*ran.lock().unwrap(), ["b"]);
 }
@@ -332,11 +302,7 @@ impl Server {
             let mut calls = server.calls.lock().unwrap();
             calls.push(time::Instant::now());
             let accept = server.script.lock().unwrap().pop_front().unwrap_or(true);
-            ready(if accept {
-                Ok(calls.len())
-            } else {
-                Err("refused".to_owned())
-            })
+            ready(if accept { Ok(calls.len()) } else { Err("refused".to_owned()) })
         })
     }
 }
@@ -367,10 +333,7 @@ fn check_waits(waited: &[Duration], expected: &[Duration]) {
     assert_eq!(waited.len(), expected.len(), "{waited:?} vs {expected:?}");
     for (w, e) in waited.iter().zip(expected) {
         // tokio's timer rounds a deadline up to the next millisecond.
-        assert!(
-            *w >= *e && *w <= *e + MS,
-            "waited {waited:?}, policy {expected:?}"
-        );
+        assert!(*w >= *e && *w <= *e + MS, "waited {waited:?}, policy {expected:?}");
     }
 }
 
@@ -384,13 +347,7 @@ async fn driver_waits_the_policy_delays_after_an_unexpected_drop() {
     let dropped = time::Instant::now();
     client.disconnected(DisconnectCause::Unexpected).unwrap();
     let state = client.state();
-    assert_eq!(
-        state,
-        ConnState::Reconnecting {
-            attempt: 0,
-            delay: Duration::ZERO
-        }
-    );
+    assert_eq!(state, ConnState::Reconnecting { attempt: 0, delay: Duration::ZERO });
     assert_eq!(client.connect().await.unwrap(), 8);
 
     let policy = Policy::default();
@@ -415,21 +372,14 @@ async fn first_retry_after_a_server_requested_close_is_jittered() {
     client.connect().await.unwrap();
     server.script(&[false]);
     let dropped = time::Instant::now();
-    client
-        .disconnected(DisconnectCause::ServerRequested)
-        .unwrap();
+    client.disconnected(DisconnectCause::ServerRequested).unwrap();
     client.connect().await.unwrap();
 
     let policy = Policy::default();
     let mut rng = SmallRng::seed_from_u64(seed);
     let cause = DisconnectCause::ServerRequested;
-    let expected: Vec<_> = (0..2)
-        .map(|n| {
-            policy
-                .next_delay(n, cause, Duration::ZERO, &mut rng)
-                .unwrap()
-        })
-        .collect();
+    let expected: Vec<_> =
+        (0..2).map(|n| policy.next_delay(n, cause, Duration::ZERO, &mut rng).unwrap()).collect();
     assert!(!expected[0].is_zero() && expected[0] <= Duration::from_millis(500));
     check_waits(&gaps(dropped, &server.calls()[1..]), &expected);
 }
@@ -442,10 +392,7 @@ async fn failed_first_connection_retries_then_gives_up() {
     let mut client = client(seeded(1).policy(policy), &server);
     assert_eq!(client.state(), ConnState::Connecting);
     let error = client.connect().await.unwrap_err();
-    let reason = FailReason::GaveUp {
-        attempts: 3,
-        last_error: "refused".to_owned(),
-    };
+    let reason = FailReason::GaveUp { attempts: 3, last_error: "refused".to_owned() };
     assert_eq!(error, Error::Failed(reason.clone()));
     assert_eq!(client.state(), ConnState::Failed { reason });
     // The failed first attempt stood for the immediate retry: the next one waited.
@@ -460,12 +407,8 @@ async fn failed_first_connection_retries_then_gives_up() {
 async fn critical_callback_failure_ends_in_failed() {
     let server = Server::default();
     let mut client = client(seeded(1), &server)
-        .on_connect("audit", Criticality::NonCritical, |_| {
-            Err("audit down".into())
-        })
-        .on_reconnect("resubscribe", Criticality::Critical, |_| {
-            panic!("no session")
-        });
+        .on_connect("audit", Criticality::NonCritical, |_| Err("audit down".into()))
+        .on_reconnect("resubscribe", Criticality::Critical, |_| panic!("no session"));
     client.connect().await.unwrap();
     assert_eq!(client.stats().non_critical_callback_failures, 1);
     assert_eq!(client.state(), ConnState::Connected);
@@ -492,14 +435,8 @@ async fn critical_disconnect_callback_stops_before_any_retry() {
             Err(format!("cannot persist after {:?}", context.cause).into())
         });
     client.connect().await.unwrap();
-    let error = client
-        .disconnected(DisconnectCause::ServerRequested)
-        .unwrap_err();
-    assert!(
-        error
-            .to_string()
-            .contains("critical on_disconnect callback \"persist\"")
-    );
+    let error = client.disconnected(DisconnectCause::ServerRequested).unwrap_err();
+    assert!(error.to_string().contains("critical on_disconnect callback \"persist\""));
     assert!(client.connect().await.is_err());
     assert_eq!(server.calls().len(), 1);
 }
@@ -507,10 +444,7 @@ async fn critical_disconnect_callback_stops_before_any_retry() {
 #[tokio::test(start_paused = true)]
 async fn breaker_suspends_attempts_then_lets_a_trial_through() {
     let open = Backoff::new(Duration::from_secs(5), Duration::from_secs(60)).jitter(Jitter::None);
-    let breaker = Config::default()
-        .breaker
-        .failure_threshold(2)
-        .open_backoff(open);
+    let breaker = Config::default().breaker.failure_threshold(2).open_backoff(open);
     let server = Server::default();
     let endpoints = Endpoints::new(["a", "b"]).unwrap();
     let rotated = endpoints.clone();
@@ -531,15 +465,8 @@ async fn breaker_suspends_attempts_then_lets_a_trial_through() {
     assert_eq!(calls.len(), 3);
     let until = calls[2].into_std() + Duration::from_secs(5);
     assert_eq!(*states.borrow(), ConnState::Suspended { until });
-    assert_eq!(
-        client.gate().state(),
-        circuit_breaker::State::Open { until }
-    );
-    assert_eq!(
-        *endpoints.current(),
-        "b",
-        "the fallback rotated the endpoint"
-    );
+    assert_eq!(client.gate().state(), circuit_breaker::State::Open { until });
+    assert_eq!(*endpoints.current(), "b", "the fallback rotated the endpoint");
 
     // After the open duration one trial runs, succeeds and closes the breaker.
     client.connect().await.unwrap();
@@ -549,10 +476,7 @@ async fn breaker_suspends_attempts_then_lets_a_trial_through() {
     assert_eq!(client.gate().state(), circuit_breaker::State::Closed);
     assert_eq!(client.state(), ConnState::Connected);
     let stats = client.stats();
-    assert_eq!(
-        (stats.suspensions, stats.failures, stats.successes),
-        (1, 2, 2)
-    );
+    assert_eq!((stats.suspensions, stats.failures, stats.successes), (1, 2, 2));
 }
 
 #[tokio::test(start_paused = true)]
@@ -574,26 +498,12 @@ async fn budget_holds_back_a_flapping_connection() {
     let waited = time::timeout(Duration::from_secs(1), client.connect()).await;
     assert!(waited.is_err(), "the empty budget holds the retry back");
     let state = client.state();
-    assert_eq!(
-        state,
-        ConnState::Reconnecting {
-            attempt: 0,
-            delay: Duration::from_secs(10)
-        }
-    );
+    assert_eq!(state, ConnState::Reconnecting { attempt: 0, delay: Duration::from_secs(10) });
     assert_eq!(client.stats().budget_exhaustions, 1);
 
     client.connect().await.unwrap();
     let waits = gaps(start, &server.calls());
-    check_waits(
-        &waits,
-        &[
-            Duration::ZERO,
-            Duration::ZERO,
-            Duration::ZERO,
-            Duration::from_secs(10),
-        ],
-    );
+    check_waits(&waits, &[Duration::ZERO, Duration::ZERO, Duration::ZERO, Duration::from_secs(10)]);
 }
 
 #[tokio::test(start_paused = true)]
@@ -609,17 +519,11 @@ async fn slow_attempts_time_out_and_close_is_final() {
         .policy(Policy::default().max_attempts(Some(1)));
     let mut client = Reconnector::with_gate(config, NoGate, connect).unwrap();
     let start = time::Instant::now();
-    let Err(Error::Failed(FailReason::GaveUp {
-        attempts,
-        last_error,
-    })) = client.connect().await
+    let Err(Error::Failed(FailReason::GaveUp { attempts, last_error })) = client.connect().await
     else {
         panic!("expected to give up");
     };
-    assert_eq!(
-        (attempts, last_error.as_str()),
-        (1, "connect timed out after 3s")
-    );
+    assert_eq!((attempts, last_error.as_str()), (1, "connect timed out after 3s"));
     assert_eq!(start.elapsed(), Duration::from_secs(3));
     assert_eq!(*calls.lock().unwrap(), 1);
 

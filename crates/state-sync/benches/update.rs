@@ -27,9 +27,7 @@ impl Apply for Sum {
 
 /// A full history of `len` deltas, so every update also evicts one.
 fn full(len: usize) -> Versioned<Sum> {
-    let config = HistoryConfig::default()
-        .max_deltas(len)
-        .max_bytes(usize::MAX);
+    let config = HistoryConfig::default().max_deltas(len).max_bytes(usize::MAX);
     let mut versioned = Versioned::new(Sum(0), config);
     for _ in 0..len {
         versioned.update(versioned.version(), 1).unwrap();
@@ -70,24 +68,15 @@ impl Listener<i64> for Nop {
 }
 
 fn synchronizer(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
     let sync = Synchronizer::new(Sum(0), SyncConfig::default()).unwrap();
-    for (i, criticality) in [Criticality::Critical, Criticality::NonCritical]
-        .repeat(2)
-        .into_iter()
-        .enumerate()
+    for (i, criticality) in
+        [Criticality::Critical, Criticality::NonCritical].repeat(2).into_iter().enumerate()
     {
         sync.register(format!("l{i}"), criticality, Nop).unwrap();
     }
     c.bench_function("state_sync_round_4_listeners", |b| {
-        b.iter(|| {
-            runtime
-                .block_on(sync.update(sync.version(), black_box(1)))
-                .unwrap()
-        })
+        b.iter(|| runtime.block_on(sync.update(sync.version(), black_box(1))).unwrap())
     });
 }
 

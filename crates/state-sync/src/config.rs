@@ -21,10 +21,7 @@ pub struct SyncConfig {
 
 impl Default for SyncConfig {
     fn default() -> Self {
-        Self {
-            listener_timeout: Duration::from_secs(5),
-            history: HistoryConfig::default(),
-        }
+        Self { listener_timeout: Duration::from_secs(5), history: HistoryConfig::default() }
     }
 }
 

@@ -65,10 +65,7 @@ impl Monitor {
     pub(crate) fn admit(&mut self) -> Result<()> {
         if let Health::Error { version, failures } = &self.health {
             self.stats.refused += 1;
-            return Err(Error::InError {
-                version: *version,
-                failures: failures.clone(),
-            });
+            return Err(Error::InError { version: *version, failures: failures.clone() });
         }
         Ok(())
     }
@@ -90,14 +87,8 @@ impl Monitor {
     ) -> Result<Vec<ListenerFailure>> {
         let (critical, degraded) = self.classify(outcomes);
         if !critical.is_empty() {
-            self.health = Health::Error {
-                version,
-                failures: critical.clone(),
-            };
-            return Err(Error::CriticalListenerFailed {
-                version,
-                failures: critical,
-            });
+            self.health = Health::Error { version, failures: critical.clone() };
+            return Err(Error::CriticalListenerFailed { version, failures: critical });
         }
         self.judge_non_critical(&degraded);
         Ok(degraded)
@@ -117,11 +108,7 @@ impl Monitor {
     }
 
     pub(crate) fn stats(&self, version: Version) -> Stats {
-        Stats {
-            version,
-            health: self.health.clone(),
-            ..self.stats.clone()
-        }
+        Stats { version, health: self.health.clone(), ..self.stats.clone() }
     }
 
     /// Counts every failure and splits them by criticality.
@@ -129,10 +116,7 @@ impl Monitor {
         let (mut critical, mut degraded) = (Vec::new(), Vec::new());
         for outcome in outcomes {
             let Err(kind) = outcome.result else { continue };
-            let failure = ListenerFailure {
-                listener: outcome.listener,
-                kind,
-            };
+            let failure = ListenerFailure { listener: outcome.listener, kind };
             self.count(outcome.criticality, &failure);
             match outcome.criticality {
                 Criticality::Critical => critical.push(failure),

@@ -35,10 +35,7 @@ pub(crate) struct History<D> {
 
 impl Default for HistoryConfig {
     fn default() -> Self {
-        Self {
-            max_deltas: 1_000,
-            max_bytes: 1 << 20,
-        }
+        Self { max_deltas: 1_000, max_bytes: 1 << 20 }
     }
 }
 
@@ -59,11 +56,7 @@ impl HistoryConfig {
 impl<D: Clone> History<D> {
     /// An empty history with the given bounds.
     pub(crate) fn new(config: HistoryConfig) -> Self {
-        Self {
-            config,
-            entries: VecDeque::new(),
-            bytes: 0,
-        }
+        Self { config, entries: VecDeque::new(), bytes: 0 }
     }
 
     /// Records the delta that produced `version`, then evicts from the front until both

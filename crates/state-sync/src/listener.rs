@@ -74,10 +74,7 @@ where
     F: Fn(Version, D) -> Fut + Send + Sync,
     Fut: Future<Output = Result<(), ListenerError>> + Send,
 {
-    FnListener {
-        f,
-        _delta: PhantomData,
-    }
+    FnListener { f, _delta: PhantomData }
 }
 
 #[async_trait]

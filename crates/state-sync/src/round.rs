@@ -65,11 +65,7 @@ async fn call<D: Sync>(
 }
 
 fn outcome<D>(registered: &Registered<D>, result: Result<(), FailureKind>) -> Outcome {
-    Outcome {
-        listener: registered.name.clone(),
-        criticality: registered.criticality,
-        result,
-    }
+    Outcome { listener: registered.name.clone(), criticality: registered.criticality, result }
 }
 
 fn panic_message(payload: &(dyn Any + Send)) -> String {
@@ -88,9 +84,7 @@ impl<D> Drop for CancelGuard<'_, D> {
             return;
         }
         let outcomes = self.listeners.iter();
-        let outcomes = outcomes
-            .map(|r| outcome(r, Err(FailureKind::Cancelled)))
-            .collect();
+        let outcomes = outcomes.map(|r| outcome(r, Err(FailureKind::Cancelled))).collect();
         // The caller is gone, so the error can only be reported through the health state.
         let _ = self.monitor.lock().finish_round(self.version, outcomes);
     }

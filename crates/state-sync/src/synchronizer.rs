@@ -78,11 +78,7 @@ where
             return Err(Error::DuplicateListener(name));
         }
         let listener = Box::new(listener);
-        listeners.push(Arc::new(Registered {
-            name,
-            criticality,
-            listener,
-        }));
+        listeners.push(Arc::new(Registered { name, criticality, listener }));
         Ok(())
     }
 
@@ -108,20 +104,13 @@ where
         self.monitor.lock().admit()?;
         let version = self.commit(expected, delta.clone())?;
         let listeners = self.listeners.read().clone();
-        let mut guard = CancelGuard {
-            monitor: &self.monitor,
-            version,
-            listeners: &listeners,
-            armed: true,
-        };
+        let mut guard =
+            CancelGuard { monitor: &self.monitor, version, listeners: &listeners, armed: true };
         let outcomes = round::run(&listeners, version, &delta, self.config.listener_timeout);
         let outcomes = outcomes.await;
         guard.armed = false;
         let non_critical_failures = self.monitor.lock().finish_round(version, outcomes)?;
-        Ok(Committed {
-            version,
-            non_critical_failures,
-        })
+        Ok(Committed { version, non_critical_failures })
     }
 
     /// Leaves `Error` (or `Degraded`) for `Healthy` and returns the health it cleared.
@@ -159,10 +148,7 @@ where
     /// The names and criticality of the registered listeners, in registration order.
     pub fn listeners(&self) -> Vec<(String, Criticality)> {
         let listeners = self.listeners.read();
-        listeners
-            .iter()
-            .map(|r| (r.name.clone(), r.criticality))
-            .collect()
+        listeners.iter().map(|r| (r.name.clone(), r.criticality)).collect()
     }
 
     fn commit(&self, expected: Version, delta: S::Delta) -> Result<Version> {

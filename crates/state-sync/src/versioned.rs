@@ -79,11 +79,7 @@ impl<S: Apply> Versioned<S> {
 
     /// `state` at a given `version` (for example restored from storage), with empty history.
     pub fn at(state: S, version: Version, history: HistoryConfig) -> Self {
-        Self {
-            state,
-            version,
-            history: History::new(history),
-        }
+        Self { state, version, history: History::new(history) }
     }
 
     /// The current state.
@@ -106,9 +102,7 @@ impl<S: Apply> Versioned<S> {
             return Err(Conflict { expected, current });
         }
         // A u64 cannot realistically run out; refusing beats wrapping to an old version.
-        let next = current
-            .checked_add(1)
-            .ok_or(Conflict { expected, current })?;
+        let next = current.checked_add(1).ok_or(Conflict { expected, current })?;
         self.state.apply(&delta);
         let size = S::delta_size(&delta);
         self.history.push(next, delta, size);
@@ -149,11 +143,7 @@ impl<S: Apply + Clone> Versioned<S> {
     }
 
     fn snapshot(&self, reason: SnapshotReason) -> CatchUp<S> {
-        CatchUp::Snapshot {
-            version: self.version,
-            state: self.state.clone(),
-            reason,
-        }
+        CatchUp::Snapshot { version: self.version, state: self.state.clone(), reason }
     }
 }
 
@@ -166,11 +156,7 @@ impl<S: Apply> CatchUp<S> {
     pub fn apply_to(self, state: &mut S, version: &mut Version) -> Result<()> {
         match self {
             Self::UpToDate => Ok(()),
-            Self::Snapshot {
-                version: at,
-                state: snapshot,
-                ..
-            } => {
+            Self::Snapshot { version: at, state: snapshot, .. } => {
                 *state = snapshot;
                 *version = at;
                 Ok(())

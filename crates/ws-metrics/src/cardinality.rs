@@ -102,11 +102,8 @@ impl ClientLabels {
 
     /// The registry's counts.
     pub fn stats(&self) -> LabelStats {
-        let mut by_client: BTreeMap<String, ClientCounts> = self
-            .assigned
-            .iter()
-            .map(|(id, (_, counts))| (id.clone(), *counts))
-            .collect();
+        let mut by_client: BTreeMap<String, ClientCounts> =
+            self.assigned.iter().map(|(id, (_, counts))| (id.clone(), *counts)).collect();
         if self.overflow_events > 0 {
             by_client.insert(OVERFLOW.to_owned(), self.overflow);
         }
@@ -124,21 +121,14 @@ impl ClientLabels {
     pub(crate) fn record(&mut self, client: &str, direction: Option<Direction>) -> Assignment {
         if let Some((label, counts)) = self.assigned.get_mut(client) {
             bump(counts, direction);
-            return Assignment {
-                label: Arc::clone(label),
-                newly_overflowed: false,
-            };
+            return Assignment { label: Arc::clone(label), newly_overflowed: false };
         }
         if self.assigned.len() < self.cap {
             let label: Arc<str> = Arc::from(client);
             let mut counts = ClientCounts::default();
             bump(&mut counts, direction);
-            self.assigned
-                .insert(client.to_owned(), (Arc::clone(&label), counts));
-            return Assignment {
-                label,
-                newly_overflowed: false,
-            };
+            self.assigned.insert(client.to_owned(), (Arc::clone(&label), counts));
+            return Assignment { label, newly_overflowed: false };
         }
         self.record_overflow(client, direction)
     }
@@ -155,10 +145,7 @@ impl ClientLabels {
             self.overflow_saturated = true;
             false
         };
-        Assignment {
-            label: Arc::clone(&self.overflow_label),
-            newly_overflowed,
-        }
+        Assignment { label: Arc::clone(&self.overflow_label), newly_overflowed }
     }
 }
 

@@ -15,10 +15,7 @@ pub struct MetricsConfig {
 
 impl Default for MetricsConfig {
     fn default() -> Self {
-        Self {
-            client_label_cap: 100,
-            overflow_memory: 10_000,
-        }
+        Self { client_label_cap: 100, overflow_memory: 10_000 }
     }
 }
 

@@ -70,9 +70,7 @@ impl Metrics {
     /// A handle with `config`, validated.
     pub fn with_config(config: MetricsConfig) -> Result<Self> {
         config.validate()?;
-        Ok(Self {
-            inner: Arc::new(Inner::new(config)),
-        })
+        Ok(Self { inner: Arc::new(Inner::new(config)) })
     }
 
     /// A connection opened.
@@ -168,10 +166,7 @@ impl Metrics {
     /// The oldest sent but unacknowledged message is `age` old.
     pub fn queue_oldest_unacked_age(&self, age: Duration) {
         let nanos = u64::try_from(age.as_nanos()).unwrap_or(u64::MAX);
-        self.inner
-            .atomics
-            .oldest_unacked_nanos
-            .store(nanos, Relaxed);
+        self.inner.atomics.oldest_unacked_nanos.store(nanos, Relaxed);
         gauge!(QUEUE_OLDEST_UNACKED_AGE_SECONDS).set(age.as_secs_f64());
     }
 
@@ -204,10 +199,9 @@ impl Metrics {
     pub fn breaker_state(&self, name: &str, state: BreakerState) {
         let changed = {
             let mut breakers = self.inner.breakers.lock();
-            let entry = breakers.entry(name.to_owned()).or_insert(Breaker {
-                state: BreakerState::Closed,
-                transitions: 0,
-            });
+            let entry = breakers
+                .entry(name.to_owned())
+                .or_insert(Breaker { state: BreakerState::Closed, transitions: 0 });
             let changed = entry.state != state;
             entry.state = state;
             entry.transitions += u64::from(changed);
@@ -316,18 +310,14 @@ impl Inner {
             breakers: Mutex::new(BTreeMap::new()),
             heartbeat: LatencyCell::default(),
             send_latency: LatencyCell::default(),
-            clients: Mutex::new(ClientLabels::new(
-                config.client_label_cap,
-                config.overflow_memory,
-            )),
+            clients: Mutex::new(ClientLabels::new(config.client_label_cap, config.overflow_memory)),
         }
     }
 }
 
 /// Subtracts one without going below zero (a close reported twice must not wrap the gauge).
 fn saturating_decrement(cell: &AtomicU64) -> u64 {
-    let previous = cell
-        .fetch_update(Relaxed, Relaxed, |v| Some(v.saturating_sub(1)))
-        .unwrap_or_default();
+    let previous =
+        cell.fetch_update(Relaxed, Relaxed, |v| Some(v.saturating_sub(1))).unwrap_or_default();
     previous.saturating_sub(1)
 }

@@ -11,9 +11,8 @@ pub use metrics_exporter_prometheus::{PrometheusHandle, PrometheusRecorder};
 use crate::Result;
 
 /// Histogram buckets for every `_seconds` metric: 1 ms to 10 s, roughly doubling.
-pub const SECONDS_BUCKETS: &[f64] = &[
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-];
+pub const SECONDS_BUCKETS: &[f64] =
+    &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
 /// Builds a Prometheus recorder with [`SECONDS_BUCKETS`] for `_seconds` histograms, without
 /// installing it (for tests, or to combine with other recorders).

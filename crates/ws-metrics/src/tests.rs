@@ -20,10 +20,8 @@ fn recorded(f: impl FnOnce()) -> Recorded {
     let mut out = Recorded::new();
     for (key, _, _, value) in snapshotter.snapshot().into_vec() {
         let key = key.key();
-        let mut labels: Vec<_> = key
-            .labels()
-            .map(|l| (l.key().to_owned(), l.value().to_owned()))
-            .collect();
+        let mut labels: Vec<_> =
+            key.labels().map(|l| (l.key().to_owned(), l.value().to_owned())).collect();
         labels.sort();
         out.insert((key.name().to_owned(), labels), value);
     }
@@ -32,10 +30,7 @@ fn recorded(f: impl FnOnce()) -> Recorded {
 
 #[track_caller]
 fn check(recorded: &Recorded, name: &str, labels: &[(&str, &str)], expected: &DebugValue) {
-    let labels = labels
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let labels = labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let got = recorded.get(&(name.to_owned(), labels));
     assert_eq!(got, Some(expected), "{name} {recorded:#?}");
 }
@@ -84,11 +79,7 @@ fn expected_series() -> Vec<Series> {
     vec![
         (CONNECTIONS_OPENED_TOTAL, vec![], Counter(2)),
         (CONNECTIONS_ACTIVE, vec![], gauge(1.0)),
-        (
-            CONNECTIONS_CLOSED_TOTAL,
-            vec![(REASON, "client_close")],
-            Counter(1),
-        ),
+        (CONNECTIONS_CLOSED_TOTAL, vec![(REASON, "client_close")], Counter(1)),
         (CONNECTIONS_FAILED_TOTAL, vec![(REASON, "tls")], Counter(1)),
         (CONNECTIONS_GHOST_TOTAL, vec![], Counter(1)),
         (MESSAGES_SENT_TOTAL, vec![], Counter(2)),
@@ -97,11 +88,7 @@ fn expected_series() -> Vec<Series> {
         (RECEIVED_BYTES_TOTAL, vec![], Counter(7)),
         (MESSAGES_ACKED_TOTAL, vec![], Counter(2)),
         (MESSAGES_RETRIED_TOTAL, vec![], Counter(1)),
-        (
-            MESSAGES_DEAD_LETTERED_TOTAL,
-            vec![(REASON, "max_retries")],
-            Counter(1),
-        ),
+        (MESSAGES_DEAD_LETTERED_TOTAL, vec![(REASON, "max_retries")], Counter(1)),
         (MESSAGES_DEDUPLICATED_TOTAL, vec![], Counter(1)),
         (SEND_LATENCY_SECONDS, vec![], histogram(0.03)),
         (QUEUE_DEPTH, vec![], gauge(4.0)),
@@ -112,32 +99,12 @@ fn expected_series() -> Vec<Series> {
         (RESUMES_SUCCEEDED_TOTAL, vec![], Counter(1)),
         (RESUMES_LOST_TOTAL, vec![(REASON, "expired")], Counter(1)),
         (CIRCUIT_BREAKER_STATE, vec![(BREAKER, "redis")], gauge(2.0)),
-        (
-            CIRCUIT_BREAKER_TRANSITIONS_TOTAL,
-            vec![(BREAKER, "redis"), (STATE, "open")],
-            Counter(1),
-        ),
+        (CIRCUIT_BREAKER_TRANSITIONS_TOTAL, vec![(BREAKER, "redis"), (STATE, "open")], Counter(1)),
         (HEARTBEAT_RTT_SECONDS, vec![], histogram(0.02)),
-        (
-            TOKEN_REFRESHES_TOTAL,
-            vec![(OUTCOME, "success")],
-            Counter(1),
-        ),
-        (
-            TOKEN_REFRESHES_TOTAL,
-            vec![(OUTCOME, "failure")],
-            Counter(1),
-        ),
-        (
-            CLIENT_MESSAGES_SENT_TOTAL,
-            vec![(CLIENT, "alice")],
-            Counter(1),
-        ),
-        (
-            CLIENT_MESSAGES_RECEIVED_TOTAL,
-            vec![(CLIENT, "alice")],
-            Counter(1),
-        ),
+        (TOKEN_REFRESHES_TOTAL, vec![(OUTCOME, "success")], Counter(1)),
+        (TOKEN_REFRESHES_TOTAL, vec![(OUTCOME, "failure")], Counter(1)),
+        (CLIENT_MESSAGES_SENT_TOTAL, vec![(CLIENT, "alice")], Counter(1)),
+        (CLIENT_MESSAGES_RECEIVED_TOTAL, vec![(CLIENT, "alice")], Counter(1)),
     ]
 }
 
@@ -148,11 +115,7 @@ fn every_event_is_recorded_under_its_documented_name_and_labels() {
     for (name, labels, value) in &expected {
         check(&recorded, name, labels, value);
     }
-    assert_eq!(
-        recorded.len(),
-        expected.len(),
-        "unexpected extra series: {recorded:#?}"
-    );
+    assert_eq!(recorded.len(), expected.len(), "unexpected extra series: {recorded:#?}");
 }
 
 #[test]
@@ -161,38 +124,24 @@ fn snapshot_works_without_a_recorder_and_has_the_json_shape() {
     exercise(&metrics);
     let json = serde_json::to_value(metrics.snapshot()).unwrap();
     let c = &json["connections"];
-    assert_eq!(
-        (c["opened"].as_u64(), c["active"].as_u64()),
-        (Some(2), Some(1))
-    );
+    assert_eq!((c["opened"].as_u64(), c["active"].as_u64()), (Some(2), Some(1)));
     assert_eq!(c["closed"], 1);
     assert_eq!(c["closed_by_reason"]["client_close"], 1);
     assert_eq!(c["failed_by_reason"]["tls"], 1);
     assert_eq!(c["ghosts"], 1);
     let m = &json["messages"];
-    assert_eq!(
-        (m["sent"].as_u64(), m["bytes_sent"].as_u64()),
-        (Some(2), Some(150))
-    );
+    assert_eq!((m["sent"].as_u64(), m["bytes_sent"].as_u64()), (Some(2), Some(150)));
     assert_eq!(m["dead_lettered_by_reason"]["max_retries"], 1);
     assert_eq!(json["queue"]["oldest_unacked_age_seconds"], 1.5);
     assert_eq!(json["resumes"]["lost_by_reason"]["expired"], 1);
     let redis = &json["circuit_breakers"]["redis"];
-    assert_eq!(
-        (redis["state"].as_str(), redis["transitions"].as_u64()),
-        (Some("open"), Some(1))
-    );
+    assert_eq!((redis["state"].as_str(), redis["transitions"].as_u64()), (Some("open"), Some(1)));
     assert_eq!(json["heartbeat_rtt"]["count"], 1);
     assert_eq!(json["heartbeat_rtt"]["max_seconds"], 0.02);
     assert_eq!(json["send_latency"]["mean_seconds"], 0.03);
     assert_eq!(json["token_refreshes"]["failed"], 1);
     assert_eq!(json["clients"]["by_client"]["alice"]["sent"], 1);
-    let sections: HashSet<&str> = json
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let sections: HashSet<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
     let expected = [
         "connections",
         "messages",
@@ -230,24 +179,9 @@ fn the_101st_client_goes_to_overflow_and_is_counted_once() {
         metrics.client_message_sent("client-100");
         metrics.client_message_received("client-0");
     });
-    check(
-        &r,
-        CLIENT_MESSAGES_SENT_TOTAL,
-        &[(CLIENT, "client-99")],
-        &DebugValue::Counter(1),
-    );
-    check(
-        &r,
-        CLIENT_MESSAGES_SENT_TOTAL,
-        &[(CLIENT, OVERFLOW)],
-        &DebugValue::Counter(2),
-    );
-    check(
-        &r,
-        CLIENT_LABELS_OVERFLOWED_TOTAL,
-        &[],
-        &DebugValue::Counter(1),
-    );
+    check(&r, CLIENT_MESSAGES_SENT_TOTAL, &[(CLIENT, "client-99")], &DebugValue::Counter(1));
+    check(&r, CLIENT_MESSAGES_SENT_TOTAL, &[(CLIENT, OVERFLOW)], &DebugValue::Counter(2));
+    check(&r, CLIENT_LABELS_OVERFLOWED_TOTAL, &[], &DebugValue::Counter(1));
     let clients = metrics.snapshot().clients;
     assert_eq!((clients.cap, clients.tracked), (100, 100));
     assert_eq!((clients.overflow_clients, clients.overflow_events), (1, 2));
@@ -275,13 +209,8 @@ fn overflow_memory_is_bounded_and_saturation_is_reported() {
 #[test]
 fn config_is_validated() {
     let zero = MetricsConfig::default().client_label_cap(0);
-    assert!(matches!(
-        Metrics::with_config(zero),
-        Err(Error::ZeroClientLabelCap)
-    ));
-    let small = MetricsConfig::default()
-        .client_label_cap(2)
-        .overflow_memory(5);
+    assert!(matches!(Metrics::with_config(zero), Err(Error::ZeroClientLabelCap)));
+    let small = MetricsConfig::default().client_label_cap(2).overflow_memory(5);
     assert!(Metrics::with_config(small).is_ok());
 }
 
@@ -291,11 +220,7 @@ fn names_follow_prometheus_conventions() {
     for &(name, kind, unit, help) in ALL {
         assert!(seen.insert(name), "duplicate {name}");
         assert!(name.starts_with("wsr_") && !help.is_empty(), "{name}");
-        assert_eq!(
-            kind == names::Kind::Counter,
-            name.ends_with("_total"),
-            "{name}"
-        );
+        assert_eq!(kind == names::Kind::Counter, name.ends_with("_total"), "{name}");
         if unit == metrics::Unit::Seconds {
             assert!(name.ends_with("_seconds"), "{name}");
         }

@@ -11,12 +11,6 @@ fn install_serves_global_metrics_and_refuses_a_second_install() {
     Metrics::new().connection_opened();
     let text = handle.render();
     assert!(text.contains("wsr_connections_opened_total 1"), "{text}");
-    assert!(
-        text.contains("# HELP wsr_connections_active Connections currently open."),
-        "{text}"
-    );
-    assert!(matches!(
-        prometheus::install(),
-        Err(ws_metrics::Error::Prometheus(_))
-    ));
+    assert!(text.contains("# HELP wsr_connections_active Connections currently open."), "{text}");
+    assert!(matches!(prometheus::install(), Err(ws_metrics::Error::Prometheus(_))));
 }

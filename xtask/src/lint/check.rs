@@ -24,12 +24,8 @@ fn is_bench(path: &str) -> bool {
 /// Every violation and allowlist error for `files` (pairs of relative path and measure).
 pub fn check(config: &Config, files: &[(String, FileMeasure)]) -> Vec<Diagnostic> {
     let subjects = subjects(config, files);
-    let listed = |s: &Subject<'_>| {
-        config
-            .allow
-            .iter()
-            .any(|e| e.path == s.path && e.item == s.item)
-    };
+    let listed =
+        |s: &Subject<'_>| config.allow.iter().any(|e| e.path == s.path && e.item == s.item);
     let mut diagnostics: Vec<Diagnostic> = (subjects.iter())
         .filter(|subject| subject.lines > subject.limit && !listed(subject))
         .map(|subject| over_limit(subject, None))
@@ -58,31 +54,14 @@ impl<'a> Subject<'a> {
     fn module(path: &'a str, measure: &FileMeasure, config: &Config) -> Self {
         let (lines, limit) = (measure.module_lines, config.module_max_lines);
         let rule = Rule::ModuleLines;
-        Subject {
-            path,
-            item: MODULE_ITEM,
-            line: 1,
-            lines,
-            limit,
-            rule,
-        }
+        Subject { path, item: MODULE_ITEM, line: 1, lines, limit, rule }
     }
 
     fn function(path: &'a str, func: &'a FnMeasure, test_file: bool, config: &Config) -> Self {
-        let limit = if func.is_test || test_file {
-            config.test_fn_max_lines
-        } else {
-            config.fn_max_lines
-        };
+        let limit =
+            if func.is_test || test_file { config.test_fn_max_lines } else { config.fn_max_lines };
         let (item, line, lines, rule) = (func.name.as_str(), func.line, func.lines, Rule::FnLines);
-        Subject {
-            path,
-            item,
-            line,
-            lines,
-            limit,
-            rule,
-        }
+        Subject { path, item, line, lines, limit, rule }
     }
 }
 
@@ -92,9 +71,7 @@ fn check_entry(
     subjects: &[Subject<'_>],
     files: &[(String, FileMeasure)],
 ) -> Option<Diagnostic> {
-    let matching = subjects
-        .iter()
-        .filter(|s| s.path == entry.path && s.item == entry.item);
+    let matching = subjects.iter().filter(|s| s.path == entry.path && s.item == entry.item);
     let Some(worst) = matching.max_by_key(|subject| subject.lines) else {
         return Some(stale(entry, files));
     };
@@ -108,10 +85,7 @@ fn check_entry(
     } else if worst.lines > entry.max {
         return Some(over_limit(worst, Some(entry.max)));
     } else if worst.lines < entry.max {
-        format!(
-            "allowlist max {} for {what} can shrink to {}",
-            entry.max, worst.lines
-        )
+        format!("allowlist max {} for {what} can shrink to {}", entry.max, worst.lines)
     } else {
         return None;
     };
@@ -126,20 +100,13 @@ fn stale(entry: &AllowEntry, files: &[(String, FileMeasure)]) -> Diagnostic {
     } else {
         format!("no function `{}` in the file", entry.item)
     };
-    let message = format!(
-        "allowlist entry for `{}` in {} is stale: {reason}",
-        entry.item, entry.path
-    );
+    let message =
+        format!("allowlist entry for `{}` in {} is stale: {reason}", entry.item, entry.path);
     allowlist_error(entry, message)
 }
 
 fn allowlist_error(entry: &AllowEntry, message: String) -> Diagnostic {
-    Diagnostic {
-        path: MANIFEST.to_owned(),
-        line: Some(entry.line),
-        rule: Rule::Allowlist,
-        message,
-    }
+    Diagnostic { path: MANIFEST.to_owned(), line: Some(entry.line), rule: Rule::Allowlist, message }
 }
 
 fn over_limit(subject: &Subject<'_>, allowed: Option<usize>) -> Diagnostic {

@@ -110,21 +110,12 @@ fn allowlist(
             Err(message) => errors.push(config_error(Some(line), message)),
         }
     }
-    if errors.is_empty() {
-        Ok(allow)
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(allow) } else { Err(errors) }
 }
 
 /// Checks one entry against the rules that need no source: a reason, a sane path, no repeats.
 fn validate(raw: RawAllow, line: usize, earlier: &[AllowEntry]) -> Result<AllowEntry, String> {
-    let RawAllow {
-        path,
-        item,
-        max,
-        reason,
-    } = raw;
+    let RawAllow { path, item, max, reason } = raw;
     let reason = reason.unwrap_or_default();
     let problem = if reason.trim().is_empty() {
         "has no reason; say why the item may be this long"
@@ -133,28 +124,16 @@ fn validate(raw: RawAllow, line: usize, earlier: &[AllowEntry]) -> Result<AllowE
     } else if earlier.iter().any(|e| e.path == path && e.item == item) {
         "is listed twice"
     } else {
-        return Ok(AllowEntry {
-            path,
-            item,
-            max,
-            reason,
-            line,
-        });
+        return Ok(AllowEntry { path, item, max, reason, line });
     };
     Err(format!("allowlist entry `{path}` `{item}` {problem}"))
 }
 
 fn config_error(line: Option<usize>, message: String) -> Diagnostic {
-    Diagnostic {
-        path: MANIFEST.to_owned(),
-        line,
-        rule: Rule::Config,
-        message,
-    }
+    Diagnostic { path: MANIFEST.to_owned(), line, rule: Rule::Config, message }
 }
 
 /// The 1-based line holding byte `offset` of `text`.
 fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset)
-        .map_or(1, |before| before.matches('\n').count() + 1)
+    text.get(..offset).map_or(1, |before| before.matches('\n').count() + 1)
 }

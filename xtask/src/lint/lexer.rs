@@ -10,12 +10,8 @@
 pub fn code_lines(src: &str) -> Vec<bool> {
     let src = src.strip_prefix('\u{feff}').unwrap_or(src);
     let line_count = src.matches('\n').count() + 1;
-    let mut lexer = Lexer {
-        chars: src.chars().collect(),
-        pos: 0,
-        line: 0,
-        code: vec![false; line_count],
-    };
+    let mut lexer =
+        Lexer { chars: src.chars().collect(), pos: 0, line: 0, code: vec![false; line_count] };
     lexer.run();
     lexer.code
 }
@@ -149,10 +145,7 @@ impl Lexer {
     fn word(&mut self) {
         self.mark(self.line);
         let start = self.pos;
-        while self
-            .peek(0)
-            .is_some_and(|c| c.is_alphanumeric() || c == '_')
-        {
+        while self.peek(0).is_some_and(|c| c.is_alphanumeric() || c == '_') {
             self.pos += 1;
         }
         let word: String = self.chars[start..self.pos].iter().collect();

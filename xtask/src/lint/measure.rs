@@ -68,11 +68,7 @@ pub fn measure(src: &str) -> syn::Result<FileMeasure> {
         .filter(|&(&code, &excluded)| code && !excluded)
         .count();
     let Measurer { fns, mods, .. } = measurer;
-    Ok(FileMeasure {
-        module_lines,
-        fns,
-        mods,
-    })
+    Ok(FileMeasure { module_lines, fns, mods })
 }
 
 /// The syn visitor; `scope` names the items enclosing the current position, `inline` only
@@ -125,10 +121,7 @@ impl Measurer {
             return visit(self);
         }
         for line in span.start().line..=span.end().line {
-            if let Some(slot) = line
-                .checked_sub(1)
-                .and_then(|idx| self.excluded.get_mut(idx))
-            {
+            if let Some(slot) = line.checked_sub(1).and_then(|idx| self.excluded.get_mut(idx)) {
                 *slot = true;
             }
         }
@@ -140,9 +133,7 @@ impl Measurer {
 
 impl<'ast> Visit<'ast> for Measurer {
     fn visit_item(&mut self, item: &'ast Item) {
-        self.item(item_attrs(item), item.span(), |this| {
-            visit::visit_item(this, item)
-        });
+        self.item(item_attrs(item), item.span(), |this| visit::visit_item(this, item));
     }
 
     fn visit_impl_item(&mut self, item: &'ast ImplItem) {
@@ -153,9 +144,7 @@ impl<'ast> Visit<'ast> for Measurer {
             ImplItem::Macro(it) => &it.attrs,
             _ => return visit::visit_impl_item(self, item),
         };
-        self.item(attrs, item.span(), |this| {
-            visit::visit_impl_item(this, item)
-        });
+        self.item(attrs, item.span(), |this| visit::visit_impl_item(this, item));
     }
 
     fn visit_trait_item(&mut self, item: &'ast TraitItem) {
@@ -166,9 +155,7 @@ impl<'ast> Visit<'ast> for Measurer {
             TraitItem::Macro(it) => &it.attrs,
             _ => return visit::visit_trait_item(self, item),
         };
-        self.item(attrs, item.span(), |this| {
-            visit::visit_trait_item(this, item)
-        });
+        self.item(attrs, item.span(), |this| visit::visit_trait_item(this, item));
     }
 
     fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
@@ -205,9 +192,7 @@ impl<'ast> Visit<'ast> for Measurer {
     }
 
     fn visit_item_trait(&mut self, item: &'ast syn::ItemTrait) {
-        self.scoped(item.ident.to_string(), |this| {
-            visit::visit_item_trait(this, item)
-        });
+        self.scoped(item.ident.to_string(), |this| visit::visit_item_trait(this, item));
     }
 }
 
@@ -248,11 +233,7 @@ fn path_attr(attrs: &[Attribute]) -> Option<String> {
     let attr = attrs.iter().find(|attr| attr.path().is_ident("path"))?;
     match &attr.meta {
         Meta::NameValue(syn::MetaNameValue {
-            value:
-                syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(lit),
-                    ..
-                }),
+            value: syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(lit), .. }),
             ..
         }) => Some(lit.value()),
         _ => None,
@@ -261,10 +242,7 @@ fn path_attr(attrs: &[Attribute]) -> Option<String> {
 
 /// `#[test]`, `#[tokio::test]`, `#[tokio::test(start_paused = true)]` and the like.
 fn is_test_attr(attr: &Attribute) -> bool {
-    attr.path()
-        .segments
-        .last()
-        .is_some_and(|seg| seg.ident == "test")
+    attr.path().segments.last().is_some_and(|seg| seg.ident == "test")
 }
 
 /// `#[cfg(test)]` or `#[cfg(all(test, ...))]`: the item only exists in test builds.

@@ -60,11 +60,7 @@ fn read_sources(root: &Path, roots: &[String]) -> anyhow::Result<Vec<(String, St
     let mut files = Vec::new();
     for dir in roots {
         let dir = root.join(dir);
-        anyhow::ensure!(
-            dir.is_dir(),
-            "lint root {} is not a directory",
-            dir.display()
-        );
+        anyhow::ensure!(dir.is_dir(), "lint root {} is not a directory", dir.display());
         collect_rs_files(&dir, &mut files)?;
     }
     let mut sources = Vec::new();
@@ -81,10 +77,7 @@ fn collect_rs_files(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     let entries = std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))?;
     for entry in entries {
         let path = entry?.path();
-        let name = path
-            .file_name()
-            .and_then(|name| name.to_str())
-            .unwrap_or_default();
+        let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
         if path.is_dir() {
             if !name.starts_with('.') && !SKIPPED_DIRS.contains(&name) {
                 collect_rs_files(&path, out)?;
@@ -99,10 +92,7 @@ fn collect_rs_files(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
 /// `path` relative to `root`, with `/` separators on every platform.
 fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    let parts: Vec<_> = rel
-        .components()
-        .map(|part| part.as_os_str().to_string_lossy())
-        .collect();
+    let parts: Vec<_> = rel.components().map(|part| part.as_os_str().to_string_lossy()).collect();
     parts.join("/")
 }
 

@@ -73,11 +73,7 @@ impl Outcome {
     /// Builds an outcome, sorting the diagnostics by path and line.
     pub fn new(mut diagnostics: Vec<Diagnostic>, files: usize, fns: usize) -> Self {
         diagnostics.sort();
-        Outcome {
-            diagnostics,
-            files,
-            fns,
-        }
+        Outcome { diagnostics, files, fns }
     }
 
     /// True when there is nothing to report.

@@ -16,10 +16,8 @@ fn lint(allow: &str, sources: &[(&str, String)]) -> Outcome {
         Ok(config) => config,
         Err(errors) => return Outcome::new(errors, 0, 0),
     };
-    let sources: Vec<(String, String)> = sources
-        .iter()
-        .map(|(path, text)| (path.to_string(), text.clone()))
-        .collect();
+    let sources: Vec<(String, String)> =
+        sources.iter().map(|(path, text)| (path.to_string(), text.clone())).collect();
     check_sources(&config, &sources)
 }
 
@@ -33,28 +31,19 @@ fn check(allow: &str, sources: &[(&str, String)], expected: &str, exit_code: u8)
 
 /// A function whose body has exactly `lines` code lines, padded with comments and blanks.
 fn func(attrs: &str, name: &str, lines: usize) -> String {
-    let body: String = (0..lines)
-        .map(|i| format!("    let v{i} = {i};\n\n    // c\n"))
-        .collect();
+    let body: String = (0..lines).map(|i| format!("    let v{i} = {i};\n\n    // c\n")).collect();
     format!("{attrs}fn {name}() {{\n{body}}}\n")
 }
 
 /// A file of exactly `lines` code lines, padded with comments and blanks.
 fn module(lines: usize) -> String {
-    (0..lines)
-        .map(|i| format!("const C{i}: u8 = 0;\n// c\n\n"))
-        .collect()
+    (0..lines).map(|i| format!("const C{i}: u8 = 0;\n// c\n\n")).collect()
 }
 
 #[test]
 fn function_limit_is_inclusive() {
     let ok = [("crates/a/src/lib.rs", func("", "fits", 25))];
-    check(
-        "",
-        &ok,
-        "lint-limits: ok (1 files, 1 functions checked)\n",
-        0,
-    );
+    check("", &ok, "lint-limits: ok (1 files, 1 functions checked)\n", 0);
     let long = [("crates/a/src/lib.rs", func("/// Docs.\n", "long", 26))];
     let expected = "crates/a/src/lib.rs:2: error[fn-lines]: function `long` has 26 code lines \
                     (limit 25)\nlint-limits: 1 error (1 files, 1 functions checked)\n";
@@ -88,32 +77,20 @@ fn test_files_and_benches_are_exempt_from_the_module_rule() {
 
 #[test]
 fn cfg_test_module_is_excluded_from_the_module_rule() {
-    let src = format!(
-        "{}#[cfg(test)]\nmod tests {{\n{}}}\n",
-        module(300),
-        module(50)
-    );
+    let src = format!("{}#[cfg(test)]\nmod tests {{\n{}}}\n", module(300), module(50));
     assert!(lint("", &[("crates/a/src/lib.rs", src)]).is_clean());
 }
 
 #[test]
 fn test_functions_get_the_test_limit() {
     let path = "crates/a/src/lib.rs";
-    let fits = format!(
-        "#[cfg(test)]\nmod tests {{\n{}}}\n",
-        func("#[test]\n", "t", 60)
-    );
+    let fits = format!("#[cfg(test)]\nmod tests {{\n{}}}\n", func("#[test]\n", "t", 60));
     assert!(lint("", &[(path, fits)]).is_clean());
     assert!(lint("", &[(path, func("#[tokio::test]\n", "t", 60))]).is_clean());
     assert!(lint("", &[("crates/a/src/tests.rs", func("", "helper", 60))]).is_clean());
     let expected = "crates/a/tests/it.rs:2: error[fn-lines]: function `t` has 61 code lines \
                     (limit 60)\nlint-limits: 1 error (1 files, 1 functions checked)\n";
-    check(
-        "",
-        &[("crates/a/tests/it.rs", func("#[test]\n", "t", 61))],
-        expected,
-        1,
-    );
+    check("", &[("crates/a/tests/it.rs", func("#[test]\n", "t", 61))], expected, 1);
 }
 
 #[test]
@@ -130,12 +107,7 @@ fn allowlist_max_is_still_a_limit() {
     let allow = "{ path = \"crates/a/src/lib.rs\", item = \"long\", max = 30, reason = \"r\" },\n";
     let expected = "crates/a/src/lib.rs:1: error[fn-lines]: function `long` has 31 code lines \
                     (allowlist max 30)\nlint-limits: 1 error (1 files, 1 functions checked)\n";
-    check(
-        allow,
-        &[("crates/a/src/lib.rs", func("", "long", 31))],
-        expected,
-        1,
-    );
+    check(allow, &[("crates/a/src/lib.rs", func("", "long", 31))], expected, 1);
 }
 
 #[test]
@@ -144,12 +116,7 @@ fn allowlist_max_can_only_shrink() {
     let expected = "Cargo.toml:10: error[allowlist]: allowlist max 40 for `long` in \
                     crates/a/src/lib.rs can shrink to 35\n\
                     lint-limits: 1 error (1 files, 1 functions checked)\n";
-    check(
-        allow,
-        &[("crates/a/src/lib.rs", func("", "long", 35))],
-        expected,
-        1,
-    );
+    check(allow, &[("crates/a/src/lib.rs", func("", "long", 35))], expected, 1);
 }
 
 #[test]
@@ -158,12 +125,7 @@ fn allowlist_unneeded_entry_is_an_error() {
     let expected = "Cargo.toml:10: error[allowlist]: allowlist entry for `short` in \
                     crates/a/src/lib.rs is unneeded: 25 code lines is within the limit of 25; \
                     remove it\nlint-limits: 1 error (1 files, 1 functions checked)\n";
-    check(
-        allow,
-        &[("crates/a/src/lib.rs", func("", "short", 25))],
-        expected,
-        1,
-    );
+    check(allow, &[("crates/a/src/lib.rs", func("", "short", 25))], expected, 1);
 }
 
 #[test]
@@ -173,10 +135,8 @@ fn allowlist_stale_entries_are_errors() {
 { path = \"crates/a/src/lib.rs\", item = \"renamed\", max = 30, reason = \"r\" },
 { path = \"crates/a/src/tests.rs\", item = \"<module>\", max = 400, reason = \"r\" },
 ";
-    let sources = [
-        ("crates/a/src/lib.rs", func("", "f", 1)),
-        ("crates/a/src/tests.rs", module(400)),
-    ];
+    let sources =
+        [("crates/a/src/lib.rs", func("", "f", 1)), ("crates/a/src/tests.rs", module(400))];
     let expected = "\
 Cargo.toml:10: error[allowlist]: allowlist entry for `f` in crates/a/src/gone.rs is stale: no such file under the lint roots
 Cargo.toml:11: error[allowlist]: allowlist entry for `renamed` in crates/a/src/lib.rs is stale: no function `renamed` in the file
@@ -193,35 +153,24 @@ fn config_errors_exit_with_two() {
                     no reason; say why the item may be this long\n\
                     lint-limits: 1 error (0 files, 0 functions checked)\n";
     check(allow, &[], expected, 2);
-    let outcome = lint(
-        "{ path = \"x.rs\", item = \"f\", max = 1, reason = \"r\", extra = 1 },\n",
-        &[],
-    );
+    let outcome =
+        lint("{ path = \"x.rs\", item = \"f\", max = 1, reason = \"r\", extra = 1 },\n", &[]);
     assert_eq!(outcome.exit_code(), 2, "{}", outcome.render());
 }
 
 #[test]
 fn parse_errors_exit_with_two_and_sort_by_path_then_line() {
     let sources = [
-        (
-            "crates/b/src/lib.rs",
-            format!("{}{}", func("", "x", 26), func("", "y", 27)),
-        ),
+        ("crates/b/src/lib.rs", format!("{}{}", func("", "x", 26), func("", "y", 27))),
         ("crates/a/src/lib.rs", "fn broken( {".to_owned()),
     ];
     let outcome = lint("", &sources);
     let rendered = outcome.render();
-    let locations: Vec<&str> = rendered
-        .lines()
-        .map(|line| line.split(": error").next().unwrap_or(line))
-        .collect();
+    let locations: Vec<&str> =
+        rendered.lines().map(|line| line.split(": error").next().unwrap_or(line)).collect();
     let summary = "lint-limits: 3 errors (2 files, 2 functions checked)";
-    let expected = [
-        "crates/a/src/lib.rs",
-        "crates/b/src/lib.rs:1",
-        "crates/b/src/lib.rs:81",
-        summary,
-    ];
+    let expected =
+        ["crates/a/src/lib.rs", "crates/b/src/lib.rs:1", "crates/b/src/lib.rs:81", summary];
     assert_eq!(locations, expected);
     assert_eq!(outcome.exit_code(), 2);
 }
@@ -234,25 +183,12 @@ fn files_of_cfg_test_module_declarations_are_test_files() {
     let sources = [
         ("crates/a/src/lib.rs", lib),
         ("crates/a/src/machine.rs", machine.to_owned()),
-        (
-            "crates/a/src/machine/proptests.rs",
-            func("", "step", 60) + &module(300),
-        ),
+        ("crates/a/src/machine/proptests.rs", func("", "step", 60) + &module(300)),
         ("crates/a/src/extra.rs", func("", "more", 60) + &module(300)),
-        (
-            "crates/a/src/support/mod.rs",
-            "mod deep;\n".to_owned() + &module(300),
-        ),
-        (
-            "crates/a/src/support/deep.rs",
-            func("", "deepest", 60) + &module(300),
-        ),
+        ("crates/a/src/support/mod.rs", "mod deep;\n".to_owned() + &module(300)),
+        ("crates/a/src/support/deep.rs", func("", "deepest", 60) + &module(300)),
     ];
-    assert!(
-        lint("", &sources).is_clean(),
-        "{}",
-        lint("", &sources).render()
-    );
+    assert!(lint("", &sources).is_clean(), "{}", lint("", &sources).render());
     let not_test = [("crates/a/src/machine/proptests.rs", func("", "step", 26))];
     assert_eq!(lint("", &not_test).exit_code(), 1);
 }

@@ -19,19 +19,13 @@ pub fn is_test_path(path: &str) -> bool {
 /// Every test file among `files`, following test module declarations to a fixed point.
 pub fn test_files(files: &[(String, FileMeasure)]) -> BTreeSet<String> {
     let known: BTreeSet<&str> = files.iter().map(|(path, _)| path.as_str()).collect();
-    let mut tests: BTreeSet<String> = known
-        .iter()
-        .filter(|path| is_test_path(path))
-        .map(|path| path.to_string())
-        .collect();
+    let mut tests: BTreeSet<String> =
+        known.iter().filter(|path| is_test_path(path)).map(|path| path.to_string()).collect();
     loop {
         let before = tests.len();
         for (path, measure) in files {
             let whole_file = tests.contains(path);
-            let decls = measure
-                .mods
-                .iter()
-                .filter(|decl| whole_file || decl.is_test);
+            let decls = measure.mods.iter().filter(|decl| whole_file || decl.is_test);
             let children: Vec<String> = decls.filter_map(|d| resolve(path, d, &known)).collect();
             tests.extend(children);
         }
@@ -54,20 +48,13 @@ fn resolve(parent: &str, decl: &ModDecl, known: &BTreeSet<&str>) -> Option<Strin
     }
     let candidates = match &decl.path_attr {
         Some(path) => vec![join(&base, path)],
-        None => vec![
-            join(&base, &format!("{}.rs", decl.name)),
-            join(&base, &decl.name) + "/mod.rs",
-        ],
+        None => {
+            vec![join(&base, &format!("{}.rs", decl.name)), join(&base, &decl.name) + "/mod.rs"]
+        }
     };
-    candidates
-        .into_iter()
-        .find(|candidate| known.contains(candidate.as_str()))
+    candidates.into_iter().find(|candidate| known.contains(candidate.as_str()))
 }
 
 fn join(dir: &str, name: &str) -> String {
-    if dir.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{dir}/{name}")
-    }
+    if dir.is_empty() { name.to_owned() } else { format!("{dir}/{name}") }
 }

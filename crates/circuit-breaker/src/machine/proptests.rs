@@ -122,18 +122,11 @@ impl Model {
             State::Closed => false,
         };
         self.trials += u32::from(trial);
-        Ok(ModelPermit {
-            started: now,
-            trial,
-            generation: self.generation,
-        })
+        Ok(ModelPermit { started: now, trial, generation: self.generation })
     }
 
     fn record(&mut self, permit: ModelPermit, fail: bool, now: Instant) {
-        let slow = self
-            .config
-            .slow_call
-            .is_some_and(|limit| now - permit.started > limit);
+        let slow = self.config.slow_call.is_some_and(|limit| now - permit.started > limit);
         let fail = fail || slow;
         if permit.generation != self.generation {
             return;
@@ -188,9 +181,7 @@ impl Model {
         }
         self.trips_in_row += 1;
         self.trips += 1;
-        self.enter(State::Open {
-            until: now + open_for,
-        });
+        self.enter(State::Open { until: now + open_for });
     }
 
     fn enter(&mut self, state: State) {
@@ -246,11 +237,7 @@ fn admit_both(cb: &mut CircuitBreaker, model: &mut Model, out: &mut Outstanding,
 }
 
 fn outcome(fail: bool) -> Outcome {
-    if fail {
-        Outcome::Failure
-    } else {
-        Outcome::Success
-    }
+    if fail { Outcome::Failure } else { Outcome::Success }
 }
 
 fn advance(now: &mut Instant, op: Op, cb: &CircuitBreaker) {

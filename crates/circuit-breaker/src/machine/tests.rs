@@ -69,9 +69,7 @@ fn run(config: Config, steps: &[Step]) -> (CircuitBreaker, Instant) {
 fn check(config: Config, steps: &[Step], kind: StateKind, open_until: Option<u64>, trips: u64) {
     let (breaker, t0) = run(config, steps);
     let expected = match (kind, open_until) {
-        (StateKind::Open, Some(until)) => State::Open {
-            until: ms(t0, until),
-        },
+        (StateKind::Open, Some(until)) => State::Open { until: ms(t0, until) },
         (StateKind::Closed, None) => State::Closed,
         (StateKind::HalfOpen, None) => State::HalfOpen,
         other => panic!("bad expectation {other:?}"),
@@ -83,66 +81,26 @@ fn check(config: Config, steps: &[Step], kind: StateKind, open_until: Option<u64
 
 fn calls(outcomes: &[Outcome], from: u64, every: u64) -> Vec<Step> {
     let times = (0..).map(|i| from + i * every);
-    outcomes
-        .iter()
-        .zip(times)
-        .map(|(&o, at)| Call(o, at))
-        .collect()
+    outcomes.iter().zip(times).map(|(&o, at)| Call(o, at)).collect()
 }
 
 #[test]
 fn consecutive_failures_trip() {
     check(cfg(), &calls(&[F; 4], 0, 1), StateKind::Closed, None, 0);
-    check(
-        cfg(),
-        &calls(&[F; 5], 0, 1),
-        StateKind::Open,
-        Some(5_004),
-        1,
-    );
-    check(
-        cfg(),
-        &calls(&[F, F, F, F, S, F, F, F, F], 0, 1),
-        StateKind::Closed,
-        None,
-        0,
-    );
-    check(
-        cfg().failure_threshold(1),
-        &calls(&[S, F], 0, 10),
-        StateKind::Open,
-        Some(5_010),
-        1,
-    );
+    check(cfg(), &calls(&[F; 5], 0, 1), StateKind::Open, Some(5_004), 1);
+    check(cfg(), &calls(&[F, F, F, F, S, F, F, F, F], 0, 1), StateKind::Closed, None, 0);
+    check(cfg().failure_threshold(1), &calls(&[S, F], 0, 10), StateKind::Open, Some(5_010), 1);
 }
 
 #[test]
 fn failure_rate_trips_after_minimum_calls() {
     let alternating = [S, F, S, F, S, F, S, F, S, F];
-    check(
-        cfg(),
-        &calls(&alternating[..9], 0, 1),
-        StateKind::Closed,
-        None,
-        0,
-    );
-    check(
-        cfg(),
-        &calls(&alternating, 0, 1),
-        StateKind::Open,
-        Some(5_009),
-        1,
-    );
+    check(cfg(), &calls(&alternating[..9], 0, 1), StateKind::Closed, None, 0);
+    check(cfg(), &calls(&alternating, 0, 1), StateKind::Open, Some(5_009), 1);
     // 4 failures in 10 calls stay below 0.5.
     let forty = [S, F, S, F, S, F, S, F, S, S];
     check(cfg(), &calls(&forty, 0, 1), StateKind::Closed, None, 0);
-    check(
-        cfg().minimum_calls(4),
-        &calls(&[S, F, S, F], 0, 1),
-        StateKind::Open,
-        Some(5_003),
-        1,
-    );
+    check(cfg().minimum_calls(4), &calls(&[S, F, S, F], 0, 1), StateKind::Open, Some(5_003), 1);
     check(
         cfg().failure_rate_threshold(1.0),
         &calls(&alternating, 0, 1),
@@ -174,24 +132,13 @@ fn open_rejects_until_the_duration_passes() {
 #[test]
 fn half_open_limits_trials_and_closes_after_successes() {
     let mut steps = calls(&[F; 5], 0, 0);
-    steps.extend([
-        Admit(5_000),
-        Admit(5_000),
-        Admit(5_000),
-        Reject(5_001, 10_001),
-    ]);
+    steps.extend([Admit(5_000), Admit(5_000), Admit(5_000), Reject(5_001, 10_001)]);
     check(cfg(), &steps, StateKind::HalfOpen, None, 1);
     steps.extend([Record(5, S, 5_100), Admit(5_200), Reject(5_201, 10_201)]);
     check(cfg(), &steps, StateKind::HalfOpen, None, 1);
     steps.push(Record(6, S, 5_300));
     check(cfg(), &steps, StateKind::Closed, None, 1);
-    check(
-        cfg().success_threshold(1),
-        &steps[..10],
-        StateKind::Closed,
-        None,
-        1,
-    );
+    check(cfg().success_threshold(1), &steps[..10], StateKind::Closed, None, 1);
 }
 
 #[test]
@@ -226,46 +173,24 @@ fn stale_permits_never_move_the_breaker() {
 #[test]
 fn cancel_frees_trial_slots_of_the_current_generation_only() {
     let mut steps = calls(&[F; 5], 0, 0);
-    steps.extend([
-        Admit(5_000),
-        Admit(5_000),
-        Admit(5_000),
-        Cancel(5),
-        Admit(5_001),
-    ]);
+    steps.extend([Admit(5_000), Admit(5_000), Admit(5_000), Cancel(5), Admit(5_001)]);
     check(cfg(), &steps, StateKind::HalfOpen, None, 1);
     // Trial 6 fails and re-opens; cancelling the old trial 7 must not free a new slot.
-    steps.extend([
-        Record(6, F, 5_002),
-        Cancel(7),
-        Admit(15_002),
-        Admit(15_002),
-        Admit(15_002),
-    ]);
+    steps.extend([Record(6, F, 5_002), Cancel(7), Admit(15_002), Admit(15_002), Admit(15_002)]);
     steps.push(Reject(15_002, 20_002));
     check(cfg(), &steps, StateKind::HalfOpen, None, 2);
 }
 
 #[test]
 fn slow_calls_count_as_failures() {
-    let slow = cfg()
-        .slow_call(Some(Duration::from_millis(100)))
-        .failure_threshold(2);
+    let slow = cfg().slow_call(Some(Duration::from_millis(100))).failure_threshold(2);
     let steps = [Admit(0), Record(0, S, 100), Admit(200), Record(1, S, 301)];
     check(slow, &steps, StateKind::Closed, None, 0);
     let steps = [Admit(0), Record(0, S, 101), Admit(200), Record(1, S, 301)];
     check(slow, &steps, StateKind::Open, Some(5_301), 1);
     let (breaker, _) = run(slow, &steps);
     let stats = breaker.stats();
-    assert_eq!(
-        (
-            stats.calls,
-            stats.successes,
-            stats.failures,
-            stats.slow_calls
-        ),
-        (2, 0, 2, 2)
-    );
+    assert_eq!((stats.calls, stats.successes, stats.failures, stats.slow_calls), (2, 0, 2, 2));
 }
 
 #[test]
@@ -273,9 +198,7 @@ fn transitions_are_queued_in_order_and_bounded() {
     let mut steps = calls(&[F; 5], 0, 0);
     steps.extend(calls(&[S, S], 5_000, 10));
     let (mut breaker, t0) = run(cfg(), &steps);
-    let open = State::Open {
-        until: ms(t0, 5_000),
-    };
+    let open = State::Open { until: ms(t0, 5_000) };
     let expected = [
         (State::Closed, open, 0),
         (open, State::HalfOpen, 5_000),
@@ -298,19 +221,14 @@ fn poll_timeout_and_handle_timeout() {
     breaker.handle_timeout(ms(t0, 4_999));
     assert_eq!(breaker.state().kind(), StateKind::Open);
     breaker.handle_timeout(ms(t0, 5_000));
-    assert_eq!(
-        (breaker.state(), breaker.poll_timeout()),
-        (State::HalfOpen, None)
-    );
+    assert_eq!((breaker.state(), breaker.poll_timeout()), (State::HalfOpen, None));
 }
 
 #[test]
 fn default_open_duration_is_equal_jittered() {
     for seed in 0..50 {
         let (breaker, t0) = run(Config::default().seed(seed), &calls(&[F; 5], 0, 0));
-        let State::Open { until } = breaker.state() else {
-            panic!("not open")
-        };
+        let State::Open { until } = breaker.state() else { panic!("not open") };
         let open_for = until - t0;
         assert!((Duration::from_millis(2_500)..=Duration::from_secs(5)).contains(&open_for));
     }
@@ -333,15 +251,9 @@ fn config_validation() {
     check_invalid(d.success_threshold(0), Error::ZeroSuccessThreshold);
     check_invalid(d.event_capacity(0), Error::ZeroEventCapacity);
     check_invalid(d.window(Duration::from_secs(1), 0), Error::ZeroBuckets);
-    let window = Error::Window {
-        window: Duration::ZERO,
-        buckets: 3,
-    };
+    let window = Error::Window { window: Duration::ZERO, buckets: 3 };
     check_invalid(d.window(Duration::ZERO, 3), window);
     let bad = Backoff::new(Duration::from_secs(2), Duration::from_secs(1));
-    assert!(matches!(
-        CircuitBreaker::new(d.open_backoff(bad)),
-        Err(Error::Backoff(_))
-    ));
+    assert!(matches!(CircuitBreaker::new(d.open_backoff(bad)), Err(Error::Backoff(_))));
     assert!(CircuitBreaker::new(d.failure_rate_threshold(f64::NAN)).is_err());
 }

@@ -10,9 +10,8 @@ fn check(registry: &Registry, now: Instant, expected: &[(&str, StateKind, Option
     let got: Vec<_> = (registry.snapshot(now).into_iter())
         .map(|s| (s.name, s.state, s.open_remaining_ms))
         .collect();
-    let expected: Vec<_> = (expected.iter())
-        .map(|&(name, state, ms)| (name.to_owned(), state, ms))
-        .collect();
+    let expected: Vec<_> =
+        (expected.iter()).map(|&(name, state, ms)| (name.to_owned(), state, ms)).collect();
     assert_eq!(got, expected);
 }
 
@@ -25,21 +24,10 @@ fn snapshot_is_sorted_and_counts_open_breakers() {
     let zeta = registry.get_or_create("zeta", config).unwrap();
     registry.get_or_create("alpha", config).unwrap();
     let again = registry.get_or_create("zeta", Config::default()).unwrap();
-    assert_eq!(
-        again.with(|b| b.config().failure_threshold),
-        1,
-        "existing config kept"
-    );
+    assert_eq!(again.with(|b| b.config().failure_threshold), 1, "existing config kept");
     assert_eq!(registry.len(), 2);
     assert_eq!(registry.open_count(), 0);
-    check(
-        &registry,
-        t0,
-        &[
-            ("alpha", StateKind::Closed, None),
-            ("zeta", StateKind::Closed, None),
-        ],
-    );
+    check(&registry, t0, &[("alpha", StateKind::Closed, None), ("zeta", StateKind::Closed, None)]);
 
     zeta.acquire(t0).unwrap().record(Outcome::Failure, t0);
     let until = zeta.poll_timeout().unwrap();
@@ -48,18 +36,12 @@ fn snapshot_is_sorted_and_counts_open_breakers() {
     check(
         &registry,
         later,
-        &[
-            ("alpha", StateKind::Closed, None),
-            ("zeta", StateKind::Open, Some(remaining)),
-        ],
+        &[("alpha", StateKind::Closed, None), ("zeta", StateKind::Open, Some(remaining))],
     );
     check(
         &registry,
         until + Duration::from_secs(9),
-        &[
-            ("alpha", StateKind::Closed, None),
-            ("zeta", StateKind::Open, Some(0)),
-        ],
+        &[("alpha", StateKind::Closed, None), ("zeta", StateKind::Open, Some(0))],
     );
     assert_eq!(registry.open_count(), 1);
     assert!(registry.get("zeta").is_some() && registry.get("nope").is_none());
@@ -85,9 +67,5 @@ fn snapshot_serializes_and_seeds_differ_by_name() {
     assert_eq!(json[0]["state"], "open");
     assert_eq!(json[0]["stats"]["trips"], 1);
     assert_eq!(json[0]["stats"]["state"], "open");
-    assert!(
-        registry
-            .get_or_create("bad", config.minimum_calls(0))
-            .is_err()
-    );
+    assert!(registry.get_or_create("bad", config.minimum_calls(0)).is_err());
 }

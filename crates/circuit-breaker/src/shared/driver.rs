@@ -35,9 +35,7 @@ impl SharedBreaker {
     {
         let guard = self
             .acquire(now())
-            .map_err(|rejected| CallError::Rejected {
-                retry_at: rejected.retry_at,
-            })?;
+            .map_err(|rejected| CallError::Rejected { retry_at: rejected.retry_at })?;
         let result = call.await;
         guard.record(classify(&result), now());
         result.map_err(CallError::Inner)

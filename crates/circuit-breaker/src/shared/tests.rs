@@ -9,13 +9,9 @@ use crate::{Config, Outcome, State, StateKind};
 
 /// Trips after 2 failures, opens for exactly 1 s, one trial at a time, one success closes.
 fn cfg() -> Config {
-    Config::default()
-        .failure_threshold(2)
-        .half_open_max_calls(1)
-        .success_threshold(1)
-        .open_backoff(
-            Backoff::new(Duration::from_secs(1), Duration::from_secs(8)).jitter(Jitter::None),
-        )
+    Config::default().failure_threshold(2).half_open_max_calls(1).success_threshold(1).open_backoff(
+        Backoff::new(Duration::from_secs(1), Duration::from_secs(8)).jitter(Jitter::None),
+    )
 }
 
 #[test]
@@ -33,10 +29,7 @@ fn dropped_guard_releases_its_trial_slot() {
     assert!(breaker.acquire(until).is_err(), "the only slot is taken");
     drop(trial);
     assert_eq!(breaker.stats().cancelled, 1);
-    breaker
-        .acquire(until)
-        .unwrap()
-        .record(Outcome::Success, until);
+    breaker.acquire(until).unwrap().record(Outcome::Success, until);
     assert_eq!(breaker.state(), State::Closed);
     let clone = breaker.clone();
     assert_eq!(clone.stats().trips, 1);
@@ -76,26 +69,17 @@ mod driver {
         assert_eq!(breaker.call(async { Ok::<_, ()>(7) }).await, Ok(7));
         assert_eq!(breaker.call(fail()).await, Err(CallError::Inner("boom")));
         assert_eq!(breaker.call(fail()).await, Err(CallError::Inner("boom")));
-        let State::Open { until } = breaker.state() else {
-            panic!("not open")
-        };
+        let State::Open { until } = breaker.state() else { panic!("not open") };
         let rejected = breaker.call(async { Ok::<_, &str>(1) }).await;
         assert_eq!(rejected, Err(CallError::Rejected { retry_at: until }));
         assert!(rejected.unwrap_err().to_string().contains("rejected"));
         advance(Duration::from_secs(1)).await;
         assert_eq!(breaker.call(async { Ok::<_, ()>(2) }).await, Ok(2));
-        let kinds: Vec<_> = std::iter::from_fn(|| events.try_recv().ok())
-            .map(|t| t.to.kind())
-            .collect();
-        assert_eq!(
-            kinds,
-            [StateKind::Open, StateKind::HalfOpen, StateKind::Closed]
-        );
+        let kinds: Vec<_> =
+            std::iter::from_fn(|| events.try_recv().ok()).map(|t| t.to.kind()).collect();
+        assert_eq!(kinds, [StateKind::Open, StateKind::HalfOpen, StateKind::Closed]);
         let stats = breaker.stats();
-        assert_eq!(
-            (stats.calls, stats.successes, stats.failures, stats.rejected),
-            (4, 2, 2, 1)
-        );
+        assert_eq!((stats.calls, stats.successes, stats.failures, stats.rejected), (4, 2, 2, 1));
     }
 
     #[tokio::test(start_paused = true)]
@@ -121,9 +105,7 @@ mod driver {
             Err(_) => Outcome::Failure,
         };
         for _ in 0..3 {
-            let result = breaker
-                .call_with(async { Err::<(), u16>(404) }, not_found)
-                .await;
+            let result = breaker.call_with(async { Err::<(), u16>(404) }, not_found).await;
             assert_eq!(result, Err(CallError::Inner(404)));
         }
         assert_eq!(breaker.state(), State::Closed);

@@ -13,11 +13,7 @@ fn check(calls: &[(u64, bool)], expected_calls: u64, expected_failures: u64) {
         window.record(t0 + Duration::from_millis(at_ms), failed);
     }
     assert_eq!(window.calls(), expected_calls, "calls for {calls:?}");
-    assert_eq!(
-        window.failures(),
-        expected_failures,
-        "failures for {calls:?}"
-    );
+    assert_eq!(window.failures(), expected_failures, "failures for {calls:?}");
 }
 
 #[test]
@@ -37,11 +33,7 @@ fn totals_slide_bucket_by_bucket() {
 fn backwards_time_counts_in_the_newest_bucket() {
     // The origin is the first call; the second is earlier and lands in bucket 0.
     check(&[(5_000, true), (0, true)], 2, 2);
-    check(
-        &[(0, false), (3_000, true), (1_000, true), (4_000, false)],
-        3,
-        2,
-    );
+    check(&[(0, false), (3_000, true), (1_000, true), (4_000, false)], 3, 2);
 }
 
 #[test]

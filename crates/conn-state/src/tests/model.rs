@@ -39,10 +39,7 @@ struct Model {
 
 impl Model {
     fn op(&mut self, id: u64, from: &[ConnState], to: ConnState) -> Result<Conn, Error> {
-        let conn = self
-            .conns
-            .get(&id)
-            .ok_or(Error::UnknownConnection(ConnId(id)))?;
+        let conn = self.conns.get(&id).ok_or(Error::UnknownConnection(ConnId(id)))?;
         if !from.contains(&conn.state) {
             let (id, from) = (ConnId(id), conn.state);
             return Err(Error::IllegalTransition { id, from, to });
@@ -52,11 +49,7 @@ impl Model {
 
     fn step(&mut self, action: Action, now: Instant) -> Result<(), Error> {
         use ConnState::{Active, Closing, Failed};
-        let set = |state, at, attempts| Conn {
-            state,
-            at,
-            attempts,
-        };
+        let set = |state, at, attempts| Conn { state, at, attempts };
         match action {
             Action::Open(id) if self.conns.contains_key(&id) => {
                 return Err(Error::DuplicateConnection(ConnId(id)));
@@ -65,8 +58,7 @@ impl Model {
             Action::Touch(id) => drop(self.op(id, &[Active], Active)?),
             Action::BeginClose(id) => {
                 let conn = self.op(id, &[Active], Closing)?;
-                self.conns
-                    .insert(id, set(Closing, now + CLOSE, conn.attempts));
+                self.conns.insert(id, set(Closing, now + CLOSE, conn.attempts));
             }
             Action::Confirm(id) => {
                 self.op(id, &[Closing, Failed], ConnState::Closed)?;
@@ -77,8 +69,7 @@ impl Model {
                 if conn.attempts >= MAX_ATTEMPTS {
                     self.conns.remove(&id);
                 } else {
-                    self.conns
-                        .insert(id, set(Failed, now + FORCE, conn.attempts));
+                    self.conns.insert(id, set(Failed, now + FORCE, conn.attempts));
                 }
             }
             Action::Advance(_) | Action::Poll => {}
@@ -102,11 +93,7 @@ impl Model {
                 ConnState::Failed if conn.at <= now => GhostReason::ForceCloseDue,
                 _ => continue,
             };
-            ghosts.push(Ghost {
-                id: ConnId(id),
-                reason,
-                state: conn.state,
-            });
+            ghosts.push(Ghost { id: ConnId(id), reason, state: conn.state });
             conn.at = now + CLOSE;
             if conn.state == ConnState::Active {
                 conn.state = ConnState::Closing;

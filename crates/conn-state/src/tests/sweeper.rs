@@ -140,13 +140,7 @@ fn sweeper_config_is_validated() {
     let closer = |_id| async { Ok::<(), String>(()) };
     let zero = SweeperConfig::default().max_concurrency(0);
     let got = Sweeper::new(SharedRegistry::default(), closer, zero).map(drop);
-    assert!(matches!(
-        got,
-        Err(Error::InvalidConfig {
-            field: "max_concurrency",
-            ..
-        })
-    ));
+    assert!(matches!(got, Err(Error::InvalidConfig { field: "max_concurrency", .. })));
     let zero = SweeperConfig::default().close_timeout(Duration::ZERO);
     assert!(zero.validate().is_err());
 }
@@ -168,10 +162,7 @@ async fn lifecycle(registry: SharedRegistry, id: u64, neighbour: u64) {
         tokio::task::yield_now().await;
     }
     if id.0.is_multiple_of(3) {
-        assert_eq!(
-            registry.close_failed(id, Instant::now()),
-            Ok(ConnState::Failed)
-        );
+        assert_eq!(registry.close_failed(id, Instant::now()), Ok(ConnState::Failed));
         tokio::task::yield_now().await;
     }
     registry.close_confirmed(id).expect("confirm");
@@ -193,13 +184,7 @@ async fn many_tasks_leave_the_registry_consistent_and_empty() {
     assert_eq!(registry.counts().total(), 0);
     assert_eq!(registry.poll_timeout(), None);
     let events: Vec<_> = std::iter::from_fn(|| registry.poll_event()).collect();
-    let opened = events
-        .iter()
-        .filter(|e| matches!(e, Event::Opened(_)))
-        .count();
-    let closed = events
-        .iter()
-        .filter(|e| matches!(e, Event::Removed(_)))
-        .count();
+    let opened = events.iter().filter(|e| matches!(e, Event::Opened(_))).count();
+    let closed = events.iter().filter(|e| matches!(e, Event::Removed(_))).count();
     assert_eq!((opened, closed), (TASKS as usize, TASKS as usize));
 }

@@ -115,15 +115,9 @@ impl<F, G: Gate> Reconnector<F, G> {
         let (attempt, made) = (cycle.attempt, cycle.made);
         let cause = cycle.cause.unwrap_or(DisconnectCause::Unexpected);
         let elapsed = now.saturating_duration_since(cycle.started);
-        let Some(delay) = self
-            .policy
-            .next_delay(attempt, cause, elapsed, &mut self.rng)
-        else {
+        let Some(delay) = self.policy.next_delay(attempt, cause, elapsed, &mut self.rng) else {
             let last_error = cycle.last_error.clone();
-            return self.fail(FailReason::GaveUp {
-                attempts: made,
-                last_error,
-            });
+            return self.fail(FailReason::GaveUp { attempts: made, last_error });
         };
         if let Some(until) = open_until {
             self.run_open_hook(until);
@@ -148,11 +142,7 @@ impl<F, G: Gate> Reconnector<F, G> {
         attempts: u32,
         cause: Option<DisconnectCause>,
     ) -> Result<()> {
-        let context = CallbackContext {
-            hook,
-            attempts,
-            cause,
-        };
+        let context = CallbackContext { hook, attempts, cause };
         for failure in self.callbacks.run(&context) {
             let (name, message) = (failure.name, failure.message);
             if failure.criticality == Criticality::NonCritical {
@@ -161,11 +151,7 @@ impl<F, G: Gate> Reconnector<F, G> {
                 continue;
             }
             self.stats.critical_callback_failures += 1;
-            self.fail(FailReason::CriticalCallback {
-                hook,
-                name,
-                message,
-            });
+            self.fail(FailReason::CriticalCallback { hook, name, message });
         }
         self.check()
     }

@@ -3,25 +3,15 @@
 use super::*;
 
 fn ok(name: &str, criticality: Criticality) -> Outcome {
-    Outcome {
-        listener: name.to_owned(),
-        criticality,
-        result: Ok(()),
-    }
+    Outcome { listener: name.to_owned(), criticality, result: Ok(()) }
 }
 
 fn failed(name: &str, criticality: Criticality) -> Outcome {
-    Outcome {
-        result: Err(FailureKind::Error("no".to_owned())),
-        ..ok(name, criticality)
-    }
+    Outcome { result: Err(FailureKind::Error("no".to_owned())), ..ok(name, criticality) }
 }
 
 fn failure(name: &str) -> ListenerFailure {
-    ListenerFailure {
-        listener: name.to_owned(),
-        kind: FailureKind::Error("no".to_owned()),
-    }
+    ListenerFailure { listener: name.to_owned(), kind: FailureKind::Error("no".to_owned()) }
 }
 
 /// Plays `rounds` (version = index + 1) and checks the final health.
@@ -48,52 +38,28 @@ fn transitions() {
         vec![vec![failed("b", N)], vec![failed("b", N), failed("c", N)]],
         degraded(3, &["b", "c"]),
     );
-    check(
-        vec![vec![failed("b", N)], vec![ok("b", N)]],
-        Health::Healthy,
-    );
+    check(vec![vec![failed("b", N)], vec![ok("b", N)]], Health::Healthy);
     let error = |version, names: &[&str]| Health::Error {
         version,
         failures: names.iter().map(|n| failure(n)).collect(),
     };
-    check(
-        vec![vec![failed("a", C), failed("b", N), failed("c", C)]],
-        error(1, &["a", "c"]),
-    );
+    check(vec![vec![failed("a", C), failed("b", N), failed("c", C)]], error(1, &["a", "c"]));
     // Error is sticky: a later successful round (only reachable after a cancelled round)
     // does not clear it; only recover() does.
-    check(
-        vec![vec![failed("a", C)], vec![ok("a", C)], vec![failed("b", N)]],
-        error(1, &["a"]),
-    );
+    check(vec![vec![failed("a", C)], vec![ok("a", C)], vec![failed("b", N)]], error(1, &["a"]));
 }
 
 #[test]
 fn error_refuses_until_recover_and_counts() {
     let mut monitor = Monitor::default();
-    let round = vec![
-        failed("a", Criticality::Critical),
-        failed("b", Criticality::NonCritical),
-    ];
+    let round = vec![failed("a", Criticality::Critical), failed("b", Criticality::NonCritical)];
     let err = monitor.finish_round(4, round).unwrap_err();
     let failures = vec![failure("a")];
-    let refused = Error::InError {
-        version: 4,
-        failures: failures.clone(),
-    };
-    assert_eq!(
-        err,
-        Error::CriticalListenerFailed {
-            version: 4,
-            failures
-        }
-    );
+    let refused = Error::InError { version: 4, failures: failures.clone() };
+    assert_eq!(err, Error::CriticalListenerFailed { version: 4, failures });
     assert_eq!(monitor.admit(), Err(refused.clone()));
     assert_eq!(monitor.admit(), Err(refused));
-    assert!(matches!(
-        monitor.recover(),
-        Health::Error { version: 4, .. }
-    ));
+    assert!(matches!(monitor.recover(), Health::Error { version: 4, .. }));
     assert_eq!(monitor.admit(), Ok(()));
     assert_eq!(monitor.recover(), Health::Healthy);
     let stats = monitor.stats(4);

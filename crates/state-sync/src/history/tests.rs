@@ -8,9 +8,7 @@ fn check(config: HistoryConfig, sizes: &[usize], after: Version, expected: Optio
     for (i, size) in sizes.iter().enumerate() {
         history.push(i as Version + 1, i as u32, *size);
     }
-    let got = history
-        .after(after)
-        .map(|d| d.iter().map(|(v, _)| *v).collect::<Vec<_>>());
+    let got = history.after(after).map(|d| d.iter().map(|(v, _)| *v).collect::<Vec<_>>());
     assert_eq!(got.as_deref(), expected);
     assert!(history.len() <= config.max_deltas);
     assert!(history.bytes() <= config.max_bytes);

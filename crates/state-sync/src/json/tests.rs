@@ -19,18 +19,10 @@ fn rfc_7386_appendix_a() {
     check(json!({"a":"b"}), json!({"a":"c"}), json!({"a":"c"}));
     check(json!({"a":"b"}), json!({"b":"c"}), json!({"a":"b","b":"c"}));
     check(json!({"a":"b"}), json!({"a":null}), json!({}));
-    check(
-        json!({"a":"b","b":"c"}),
-        json!({"a":null}),
-        json!({"b":"c"}),
-    );
+    check(json!({"a":"b","b":"c"}), json!({"a":null}), json!({"b":"c"}));
     check(json!({"a":["b"]}), json!({"a":"c"}), json!({"a":"c"}));
     check(json!({"a":"c"}), json!({"a":["b"]}), json!({"a":["b"]}));
-    check(
-        json!({"a":{"b":"c"}}),
-        json!({"a":{"b":"d","c":null}}),
-        json!({"a":{"b":"d"}}),
-    );
+    check(json!({"a":{"b":"c"}}), json!({"a":{"b":"d","c":null}}), json!({"a":{"b":"d"}}));
     check(json!({"a":[{"b":"c"}]}), json!({"a":[1]}), json!({"a":[1]}));
     check(json!(["a", "b"]), json!(["c", "d"]), json!(["c", "d"]));
     check(json!({"a":"b"}), json!(["c"]), json!(["c"]));
@@ -38,11 +30,7 @@ fn rfc_7386_appendix_a() {
     check(json!({"a":"foo"}), json!("bar"), json!("bar"));
     check(json!({"e":null}), json!({"a":1}), json!({"e":null,"a":1}));
     check(json!([1, 2]), json!({"a":"b","c":null}), json!({"a":"b"}));
-    check(
-        json!({}),
-        json!({"a":{"bb":{"ccc":null}}}),
-        json!({"a":{"bb":{}}}),
-    );
+    check(json!({}), json!({"a":{"bb":{"ccc":null}}}), json!({"a":{"bb":{}}}));
 }
 
 #[test]

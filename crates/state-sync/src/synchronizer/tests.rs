@@ -53,10 +53,7 @@ impl Listener<i64> for Probe {
 
 impl Probe {
     fn new(behavior: Behavior) -> Self {
-        Self {
-            behavior: Arc::new(Mutex::new(behavior)),
-            seen: Arc::default(),
-        }
+        Self { behavior: Arc::new(Mutex::new(behavior)), seen: Arc::default() }
     }
 
     fn set(&self, behavior: Behavior) {
@@ -81,10 +78,7 @@ fn setup(probes: &[(&str, Criticality, Behavior)]) -> (Synchronizer<Sum>, Vec<Pr
 }
 
 fn failures(name: &str, kind: FailureKind) -> Vec<ListenerFailure> {
-    vec![ListenerFailure {
-        listener: name.to_owned(),
-        kind,
-    }]
+    vec![ListenerFailure { listener: name.to_owned(), kind }]
 }
 
 /// A critical listener failing with `behavior` leads to `Error` naming it with `kind`; the
@@ -118,30 +112,13 @@ async fn critical_failure(
     probes[1].set(behavior);
     let expected = failures("store", kind);
     let err = sync.update(1, 10).await.unwrap_err();
-    let failed = Error::CriticalListenerFailed {
-        version: 2,
-        failures: expected.clone(),
-    };
+    let failed = Error::CriticalListenerFailed { version: 2, failures: expected.clone() };
     assert_eq!(err, failed);
     assert!(err.to_string().contains("store"), "{err}");
-    assert_eq!(
-        sync.health(),
-        Health::Error {
-            version: 2,
-            failures: expected
-        }
-    );
-    assert_eq!(
-        sync.snapshot(),
-        (2, Sum(15)),
-        "the failed update stays committed"
-    );
+    assert_eq!(sync.health(), Health::Error { version: 2, failures: expected });
+    assert_eq!(sync.snapshot(), (2, Sum(15)), "the failed update stays committed");
     for probe in &probes {
-        assert_eq!(
-            probe.seen(),
-            [(1, 5), (2, 10)],
-            "every listener observed the update"
-        );
+        assert_eq!(probe.seen(), [(1, 5), (2, 10)], "every listener observed the update");
     }
     (sync, probes)
 }
@@ -152,25 +129,14 @@ async fn refused_until_recover(
     expected: Vec<ListenerFailure>,
 ) {
     let refused = sync.update(2, 1).await.unwrap_err();
-    assert_eq!(
-        refused,
-        Error::InError {
-            version: 2,
-            failures: expected
-        }
-    );
+    assert_eq!(refused, Error::InError { version: 2, failures: expected });
     assert_eq!(sync.version(), 2, "a refused update applies nothing");
     assert!(matches!(sync.recover(), Health::Error { .. }));
     probes[1].set(Behavior::Succeed);
     assert_eq!(sync.update(2, 1).await.unwrap().version, 3);
     assert_eq!(sync.health(), Health::Healthy);
     let stats = sync.stats();
-    let counters = (
-        stats.version,
-        stats.updates,
-        stats.refused,
-        stats.recoveries,
-    );
+    let counters = (stats.version, stats.updates, stats.refused, stats.recoveries);
     assert_eq!(counters, (3, 3, 1, 1));
     assert_eq!(stats.critical_failures.total(), 1);
 }
@@ -200,11 +166,7 @@ async fn listeners_run_concurrently_under_one_timeout() {
     ]);
     let start = tokio::time::Instant::now();
     let err = sync.update(0, 1).await.unwrap_err();
-    assert_eq!(
-        start.elapsed(),
-        Duration::from_secs(5),
-        "not 15 s: they ran concurrently"
-    );
+    assert_eq!(start.elapsed(), Duration::from_secs(5), "not 15 s: they ran concurrently");
     let Error::CriticalListenerFailed { failures, .. } = err else {
         panic!("unexpected {err:?}");
     };
@@ -223,43 +185,22 @@ async fn non_critical_failure_degrades_without_stopping_others() {
     ]);
     let committed = sync.update(0, 7).await.unwrap();
     assert_eq!(committed.version, 1);
-    let names: Vec<_> = committed
-        .non_critical_failures
-        .iter()
-        .map(|f| f.listener.clone())
-        .collect();
+    let names: Vec<_> =
+        committed.non_critical_failures.iter().map(|f| f.listener.clone()).collect();
     assert_eq!(names, ["metrics", "cache"]);
     for probe in &probes {
         assert_eq!(probe.seen(), [(1, 7)]);
     }
-    assert!(matches!(
-        sync.health(),
-        Health::Degraded { failures: 2, .. }
-    ));
+    assert!(matches!(sync.health(), Health::Degraded { failures: 2, .. }));
     // Still degraded while failures continue, and updates are still accepted.
     sync.update(1, 1).await.unwrap();
-    assert!(matches!(
-        sync.health(),
-        Health::Degraded { failures: 4, .. }
-    ));
+    assert!(matches!(sync.health(), Health::Degraded { failures: 4, .. }));
     probes[0].set(Behavior::Succeed);
     probes[2].set(Behavior::Succeed);
-    assert!(
-        sync.update(2, 1)
-            .await
-            .unwrap()
-            .non_critical_failures
-            .is_empty()
-    );
+    assert!(sync.update(2, 1).await.unwrap().non_critical_failures.is_empty());
     assert_eq!(sync.health(), Health::Healthy);
     let stats = sync.stats();
-    assert_eq!(
-        (
-            stats.non_critical_failures.errors,
-            stats.non_critical_failures.panics
-        ),
-        (2, 2)
-    );
+    assert_eq!((stats.non_critical_failures.errors, stats.non_critical_failures.panics), (2, 2));
     assert_eq!(stats.critical_failures.total(), 0);
 }
 
@@ -267,17 +208,10 @@ async fn non_critical_failure_degrades_without_stopping_others() {
 async fn stale_version_conflicts_and_overwrites_nothing() {
     let (sync, probes) = setup(&[("store", Criticality::Critical, Behavior::Succeed)]);
     sync.update(0, 5).await.unwrap();
-    let conflict = Conflict {
-        expected: 0,
-        current: 1,
-    };
+    let conflict = Conflict { expected: 0, current: 1 };
     assert_eq!(sync.update(0, 100).await, Err(Error::Conflict(conflict)));
     assert_eq!(sync.snapshot(), (1, Sum(5)));
-    assert_eq!(
-        probes[0].seen(),
-        [(1, 5)],
-        "listeners never hear of a refused update"
-    );
+    assert_eq!(probes[0].seen(), [(1, 5)], "listeners never hear of a refused update");
     assert_eq!((sync.stats().conflicts, sync.stats().updates), (1, 1));
     assert_eq!(sync.health(), Health::Healthy);
 }
@@ -285,25 +219,14 @@ async fn stale_version_conflicts_and_overwrites_nothing() {
 #[tokio::test(start_paused = true)]
 async fn cancelled_update_is_not_silent() {
     use Criticality::{Critical, NonCritical};
-    let (sync, _probes) = setup(&[
-        ("store", Critical, Behavior::Hang),
-        ("m", NonCritical, Behavior::Succeed),
-    ]);
+    let (sync, _probes) =
+        setup(&[("store", Critical, Behavior::Hang), ("m", NonCritical, Behavior::Succeed)]);
     let outer = tokio::time::timeout(Duration::from_secs(1), sync.update(0, 1)).await;
     assert!(outer.is_err());
     let expected = failures("store", FailureKind::Cancelled);
-    assert_eq!(
-        sync.health(),
-        Health::Error {
-            version: 1,
-            failures: expected
-        }
-    );
+    assert_eq!(sync.health(), Health::Error { version: 1, failures: expected });
     assert_eq!(sync.stats().critical_failures.cancelled, 1);
-    assert!(matches!(
-        sync.update(1, 1).await,
-        Err(Error::InError { .. })
-    ));
+    assert!(matches!(sync.update(1, 1).await, Err(Error::InError { .. })));
 }
 
 #[tokio::test(start_paused = true)]
@@ -315,11 +238,7 @@ async fn catch_up_through_the_synchronizer() {
     }
     assert_eq!(sync.since(3), CatchUp::UpToDate);
     assert_eq!(sync.since(1), CatchUp::Deltas(vec![(2, 2), (3, 3)]));
-    let too_old = CatchUp::Snapshot {
-        version: 3,
-        state: Sum(6),
-        reason: SnapshotReason::TooOld,
-    };
+    let too_old = CatchUp::Snapshot { version: 3, state: Sum(6), reason: SnapshotReason::TooOld };
     assert_eq!(sync.since(0), too_old);
     assert_eq!(sync.read(|state, version| (state.0, version)), (6, 3));
 }
@@ -329,10 +248,7 @@ fn registration_and_config_errors() {
     let zero = SyncConfig::default().listener_timeout(Duration::ZERO);
     assert!(matches!(
         Synchronizer::new(Sum(0), zero),
-        Err(Error::InvalidConfig {
-            field: "listener_timeout",
-            ..
-        })
+        Err(Error::InvalidConfig { field: "listener_timeout", .. })
     ));
     let (sync, _) = setup(&[("a", Criticality::Critical, Behavior::Succeed)]);
     let duplicate = sync.register("a", Criticality::NonCritical, Probe::new(Behavior::Succeed));
@@ -368,8 +284,7 @@ async fn closure_listeners_work() {
             Ok(())
         }
     });
-    sync.register("log", Criticality::Critical, listener)
-        .unwrap();
+    sync.register("log", Criticality::Critical, listener).unwrap();
     sync.update(0, json!({"a": 1})).await.unwrap();
     assert_eq!(*seen.lock(), [(1, json!({"a": 1}))]);
 }

@@ -49,10 +49,7 @@ fn stale_or_future_version_conflicts_and_changes_nothing() {
     let mut versioned = log_at(3, HistoryConfig::default());
     let before = versioned.clone();
     for expected in [0, 2, 4, Version::MAX] {
-        let conflict = Conflict {
-            expected,
-            current: 3,
-        };
+        let conflict = Conflict { expected, current: 3 };
         assert_eq!(versioned.update(expected, 99), Err(conflict));
     }
     assert_eq!(versioned.state(), before.state());
@@ -63,11 +60,8 @@ fn stale_or_future_version_conflicts_and_changes_nothing() {
 #[test]
 fn since_classifies_every_client_position() {
     let versioned = log_at(5, HistoryConfig::default().max_deltas(2));
-    let snapshot = |reason| CatchUp::Snapshot {
-        version: 5,
-        state: Log(vec![0, 1, 2, 3, 4]),
-        reason,
-    };
+    let snapshot =
+        |reason| CatchUp::Snapshot { version: 5, state: Log(vec![0, 1, 2, 3, 4]), reason };
     check(&versioned, 5, &CatchUp::UpToDate);
     check(&versioned, 4, &CatchUp::Deltas(vec![(5, 4)]));
     check(&versioned, 3, &CatchUp::Deltas(vec![(4, 3), (5, 4)]));
@@ -81,11 +75,8 @@ fn since_classifies_every_client_position() {
 fn restored_state_without_history_answers_with_snapshots() {
     let versioned = Versioned::at(Log(vec![1]), 10, HistoryConfig::default());
     check(&versioned, 10, &CatchUp::UpToDate);
-    let snapshot = CatchUp::Snapshot {
-        version: 10,
-        state: Log(vec![1]),
-        reason: SnapshotReason::TooOld,
-    };
+    let snapshot =
+        CatchUp::Snapshot { version: 10, state: Log(vec![1]), reason: SnapshotReason::TooOld };
     check(&versioned, 9, &snapshot);
     assert_eq!(versioned.oldest_catch_up(), None);
 }
@@ -157,10 +148,7 @@ proptest! {
 fn check_catch_up(versioned: &Versioned<Log>, model: &[Log]) -> Result<(), TestCaseError> {
     let current = versioned.version();
     for client in 0..=current + 2 {
-        let mut state = model
-            .get(client as usize)
-            .cloned()
-            .unwrap_or(Log(vec![u32::MAX]));
+        let mut state = model.get(client as usize).cloned().unwrap_or(Log(vec![u32::MAX]));
         let mut version = client;
         let catch_up = versioned.since(client);
         let deltas_expected =

@@ -14,18 +14,12 @@ fn check(src: &str, expected: &[usize]) {
 
 #[test]
 fn blank_and_comment_lines_are_not_code() {
-    check(
-        "fn a() {}\n\n   \n// note\nlet x = 1; // trailing\n",
-        &[1, 5],
-    );
+    check("fn a() {}\n\n   \n// note\nlet x = 1; // trailing\n", &[1, 5]);
 }
 
 #[test]
 fn doc_comments_are_comments() {
-    check(
-        "//! Crate docs.\n/// Item docs.\n/** Block docs. */\nfn a() {}\n",
-        &[4],
-    );
+    check("//! Crate docs.\n/// Item docs.\n/** Block docs. */\nfn a() {}\n", &[4]);
 }
 
 #[test]
@@ -36,10 +30,7 @@ fn nested_block_comments() {
 
 #[test]
 fn comment_markers_inside_strings_are_code() {
-    check(
-        "let a = \"// not a comment\";\nlet b = \"/* nor this\";\nlet c = 1;\n",
-        &[1, 2, 3],
-    );
+    check("let a = \"// not a comment\";\nlet b = \"/* nor this\";\nlet c = 1;\n", &[1, 2, 3]);
 }
 
 #[test]
@@ -61,10 +52,7 @@ fn raw_strings_with_hashes() {
 
 #[test]
 fn byte_and_c_strings() {
-    check(
-        "let a = b\"/*\";\nlet b = br#\"//\"#;\nlet c = c\"/*\";\n// end\n",
-        &[1, 2, 3],
-    );
+    check("let a = b\"/*\";\nlet b = br#\"//\"#;\nlet c = c\"/*\";\n// end\n", &[1, 2, 3]);
 }
 
 #[test]
@@ -76,10 +64,7 @@ fn raw_identifier_is_not_a_raw_string() {
 fn char_literals_versus_lifetimes() {
     let src = "fn f<'a>(x: &'a str) {}\nlet q = '\"';\n// \"\nlet e = '\\'';\nlet b = b'\"';\n";
     check(src, &[1, 2, 4, 5]);
-    check(
-        "let u = '\\u{1F600}'; let o = '{';\n/* c */\n'label: loop {}\n",
-        &[1, 3],
-    );
+    check("let u = '\\u{1F600}'; let o = '{';\n/* c */\n'label: loop {}\n", &[1, 3]);
 }
 
 #[test]

@@ -5,25 +5,11 @@ use super::{FileMeasure, measure};
 /// Asserts the module line count and each fn as `name lines` (plus ` test` for tests).
 #[track_caller]
 fn check(src: &str, module_lines: usize, fns: &[&str]) {
-    let FileMeasure {
-        module_lines: actual,
-        fns: measured,
-        ..
-    } = measure(src).unwrap();
+    let FileMeasure { module_lines: actual, fns: measured, .. } = measure(src).unwrap();
     let described: Vec<String> = (measured.iter())
-        .map(|f| {
-            format!(
-                "{} {}{}",
-                f.name,
-                f.lines,
-                if f.is_test { " test" } else { "" }
-            )
-        })
+        .map(|f| format!("{} {}{}", f.name, f.lines, if f.is_test { " test" } else { "" }))
         .collect();
-    assert_eq!(
-        (actual, described),
-        (module_lines, fns.iter().map(|s| s.to_string()).collect())
-    );
+    assert_eq!((actual, described), (module_lines, fns.iter().map(|s| s.to_string()).collect()));
 }
 
 #[test]
@@ -80,11 +66,7 @@ mod tests {
     fn works() {}
 }
 ";
-    check(
-        src,
-        1,
-        &["lib 0", "tests::helper 1 test", "tests::works 0 test"],
-    );
+    check(src, 1, &["lib 0", "tests::helper 1 test", "tests::works 0 test"]);
 }
 
 #[test]
