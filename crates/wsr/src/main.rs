@@ -1,0 +1,74 @@
+//! `wsr`: serve, client and chaos. This file only parses arguments and dispatches.
+
+// A command-line tool: its output is the product, so printing is intended.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+use wsr::chaos::ChaosConfig;
+use wsr::client::ClientArgs;
+use wsr::serve::ServeConfig;
+
+/// Reliable WebSocket sessions: a relay server, a client, and a chaos run.
+#[derive(Parser)]
+#[command(name = "wsr", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a relay server: echo, rooms (`/join ROOM`, `/say ROOM text`), `/stream N`.
+    Serve(ServeConfig),
+    /// Connect, send stdin lines, print what arrives and connection state changes.
+    Client(ClientArgs),
+    /// Run clients through fault proxies against a server and check every delivery.
+    Chaos(ChaosConfig),
+}
+
+fn main() -> anyhow::Result<ExitCode> {
+    let cli = Cli::parse();
+    let default_level = match cli.command {
+        Command::Chaos(_) => "warn",
+        _ => "info",
+    };
+    init_tracing(default_level);
+    let runtime = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
+    runtime.block_on(dispatch(cli.command))
+}
+
+async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve(config) => wsr::serve::run(config).await.context("serve")?,
+        Command::Client(args) => wsr::client::run(args).await.context("client")?,
+        Command::Chaos(config) => return chaos(config).await,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn chaos(config: ChaosConfig) -> anyhow::Result<ExitCode> {
+    let json = config.json;
+    let report = wsr::chaos::run(config).await.context("chaos")?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.human());
+    }
+    Ok(if report.passed { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default: `default_level`).
+fn init_tracing(default_level: &str) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
