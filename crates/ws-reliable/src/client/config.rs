@@ -33,13 +33,23 @@ impl Default for ClientConfig {
         Self {
             session: ws_proto::Config::default(),
             codec: Codec::Binary,
-            reconnect: reconnect::Config::default(),
+            reconnect: default_reconnect(),
             connect_timeout: Duration::from_secs(10),
             max_message_size: 2 << 20,
             read_buffer_size: 4 << 10,
             dedup: Some(dedup::Config::default()),
         }
     }
+}
+
+/// The `reconnect` defaults, with a retry budget that forgets within 10 s (at least one retry
+/// every 2 s): the budget's longest wait must stay well inside the resume window, or a link
+/// that flaps fast would park the client until the server expired its session.
+fn default_reconnect() -> reconnect::Config {
+    let mut budget = reconnect::BudgetConfig::default();
+    budget.ttl = Duration::from_secs(10);
+    budget.min_retries_per_sec = 0.5;
+    reconnect::Config::default().budget(budget)
 }
 
 impl ClientConfig {
@@ -65,6 +75,10 @@ impl ClientConfig {
     pub fn validate(&self) -> Result<()> {
         self.session.validate()?;
         self.reconnect.validate().map_err(|e| Error::Config(e.to_string()))?;
+        if self.reconnect.budget.ttl * 2 > self.session.resume_window {
+            let detail = "the reconnect budget's window must be under half the resume window";
+            return Err(Error::Config(detail.to_owned()));
+        }
         if self.connect_timeout.is_zero() {
             return Err(Error::Config("connect_timeout must be positive".to_owned()));
         }
