@@ -91,8 +91,19 @@ impl Inbound {
     /// The ack to send now, if one is due.
     pub(crate) fn poll_ack(&mut self, now: Instant) -> Option<Seq> {
         let due = self.ack_now || self.ack_due.is_some_and(|at| at <= now);
-        if !due || self.last_consumed <= self.last_acked {
-            self.ack_now = false;
+        self.ack_now = due && self.last_consumed > self.last_acked;
+        self.poll_ack_unchecked()
+    }
+
+    /// An ack of everything consumed, now, if anything consumed is unacknowledged (a
+    /// connection that is about to close should not leave the peer holding consumed frames).
+    pub(crate) fn ack_now(&mut self) -> Option<Seq> {
+        self.ack_now = self.last_consumed > self.last_acked;
+        self.poll_ack_unchecked()
+    }
+
+    fn poll_ack_unchecked(&mut self) -> Option<Seq> {
+        if !self.ack_now {
             return None;
         }
         self.ack_now = false;

@@ -222,6 +222,14 @@ impl Session {
         self.next_data(now).or_else(|| self.next_ping(now))
     }
 
+    /// The ack a connection that is about to close should still send, if any.
+    pub fn final_ack(&mut self) -> Option<Frame> {
+        if self.phase != Phase::Attached {
+            return None;
+        }
+        self.inbound.ack_now().map(|up_to| Frame::Ack(Ack { up_to }))
+    }
+
     /// The next application event, if any. Taking a message is what acknowledges it to the
     /// peer, so a slow consumer slows the sender down instead of growing this queue.
     pub fn poll_event(&mut self, now: Instant) -> Option<Event> {

@@ -290,3 +290,15 @@ fn heartbeats_can_be_switched_off() {
     a.handle_timeout(much_later);
     assert_eq!(a.phase(), Phase::Attached, "never declared silent");
 }
+
+#[test]
+fn a_closing_connection_acks_what_was_consumed() {
+    let now = Instant::now();
+    let (mut a, mut b) = attached_pair(Config::default(), now);
+    a.send(Data::new("one")).unwrap();
+    pump(&mut a, &mut b, now);
+    assert_eq!(b.final_ack(), None, "nothing consumed yet");
+    assert_eq!(messages(&mut b, now).len(), 1);
+    assert_eq!(b.final_ack(), Some(Frame::Ack(Ack { up_to: 1 })), "no waiting for the delay");
+    assert_eq!(b.final_ack(), None, "once");
+}

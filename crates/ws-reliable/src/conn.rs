@@ -129,6 +129,9 @@ async fn goodbye<S>(
     if let Some(Transmit::Frame(frame)) = lost {
         let _ = sink.feed(codec.encode(&frame)).await;
     }
+    if let Some(ack) = shared.with(|m| m.final_ack()) {
+        let _ = sink.feed(codec.encode(&ack)).await;
+    }
     if let Some(frame) = error {
         let _ = sink.feed(codec.encode(&frame)).await;
     }
