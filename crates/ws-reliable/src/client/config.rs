@@ -71,6 +71,18 @@ impl ClientConfig {
         self
     }
 
+    /// Switches the reconnect circuit breaker off (it never opens; backoff and the retry
+    /// budget still apply), e.g. to roll it back alone.
+    pub fn without_circuit_breaker(mut self) -> Self {
+        self.reconnect.breaker = self
+            .reconnect
+            .breaker
+            .failure_threshold(u32::MAX)
+            .failure_rate_threshold(1.0)
+            .minimum_calls(u32::MAX);
+        self
+    }
+
     /// Checks the values once.
     pub fn validate(&self) -> Result<()> {
         self.session.validate()?;
@@ -84,5 +96,35 @@ impl ClientConfig {
         }
         crate::server::check_message_size(self.max_message_size, &self.session)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use reconnect::circuit_breaker::{Admission, CircuitBreaker, Outcome};
+
+    use super::*;
+
+    #[test]
+    fn defaults_validate_and_the_breaker_can_be_switched_off() {
+        assert!(ClientConfig::default().validate().is_ok());
+        let config = ClientConfig::default().without_circuit_breaker();
+        assert!(config.validate().is_ok());
+        let mut breaker = CircuitBreaker::new(config.reconnect.breaker).unwrap();
+        let t0 = Instant::now();
+        for i in 0..10_000 {
+            let now = t0 + Duration::from_millis(i);
+            let Admission::Allowed(permit) = breaker.admit(now) else { panic!("opened at {i}") };
+            breaker.record(permit, Outcome::Failure, now);
+        }
+    }
+
+    #[test]
+    fn a_budget_window_longer_than_half_the_resume_window_is_refused() {
+        let mut config = ClientConfig::default();
+        config.session.resume_window = Duration::from_secs(10);
+        assert!(matches!(config.validate(), Err(Error::Config(_))));
     }
 }
