@@ -151,3 +151,28 @@ async fn a_flooding_connection_is_closed_with_4006() {
     }
     assert_eq!(code, Some(4006), "the flood is refused with the rate-limit code");
 }
+
+#[tokio::test]
+async fn a_message_over_the_peers_limit_ends_the_session_explicitly() {
+    let mut config = ServerConfig::default();
+    config.session.max_payload = 32 << 10;
+    config.max_message_size = 64 << 10;
+    let (server, addr) = echo_server(config).await;
+    let client = Client::builder().connect(url(addr)).await.unwrap();
+    client.send(vec![7u8; 200 << 10]).await.unwrap();
+    let outcome = tokio::time::timeout(Duration::from_secs(5), client.recv()).await.unwrap();
+    assert!(
+        matches!(
+            outcome,
+            Err(ws_reliable::Error::SessionLost(ws_reliable::LostReason::ProtocolViolation))
+        ),
+        "told, not resent forever: {outcome:?}"
+    );
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while server.sessions() > 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .unwrap();
+}

@@ -89,7 +89,16 @@ pub enum Error {
     TooLarge {
         /// The message's payload size.
         size: usize,
-        /// The replay buffer's byte bound.
+        /// The largest payload accepted (`max_payload`, or the replay buffer's byte bound if
+        /// smaller; the WebSocket message limit when it comes from the peer).
+        limit: usize,
+    },
+    /// A message id or stream id longer than [`crate::MAX_ID_LEN`] bytes (caller bug).
+    #[error("id of {len} bytes exceeds {limit}")]
+    IdTooLong {
+        /// The id's length.
+        len: usize,
+        /// The limit.
         limit: usize,
     },
     /// The session has ended; nothing more can be sent (caller bug to keep using it).

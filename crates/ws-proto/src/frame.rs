@@ -127,7 +127,7 @@ pub enum LostReason {
     /// The session was detached longer than the resume window, or is unknown to the server.
     Expired,
     /// The session could not buffer a message it must not drop: a server-side state-sync
-    /// delta for a peer that stopped consuming (application sends wait instead).
+    /// message for a peer that stopped consuming (application sends wait instead).
     BufferOverflow,
     /// The resume token or the authenticated subject did not match.
     Unauthorized,

@@ -40,6 +40,7 @@ mod frame;
 mod inbound;
 pub mod json;
 mod outbound;
+pub use outbound::MAX_ID_LEN;
 mod session;
 mod stream;
 

@@ -20,6 +20,10 @@ fn batch() -> BatchLimits {
     BatchLimits::new(256, usize::MAX, Duration::ZERO)
 }
 
+/// Longest message id or stream id, in bytes: with the other fields this keeps a frame within
+/// 4 KiB of its payload, the room a peer's message-size limit leaves beyond `max_payload`.
+pub const MAX_ID_LEN: usize = 256;
+
 impl Payload for Data {
     fn size(&self) -> usize {
         self.payload_len()
@@ -57,6 +61,11 @@ impl Outbound {
         let size = data.payload_len();
         if size > self.max_payload {
             return Err(Error::TooLarge { size, limit: self.max_payload });
+        }
+        let id_len = data.id.as_ref().map_or(0, String::len);
+        let stream_len = data.stream.as_ref().map_or(0, |s| s.id.len());
+        if id_len.max(stream_len) > MAX_ID_LEN {
+            return Err(Error::IdTooLong { len: id_len.max(stream_len), limit: MAX_ID_LEN });
         }
         let (messages, bytes) = self.usage();
         self.queue.try_push(data, now).map_err(|_| Error::Full { messages, bytes })
@@ -101,8 +110,8 @@ impl Outbound {
         Ok(())
     }
 
-    /// A new connection where the peer has received up to `peer_last`: frees what it has,
-    /// and the next transmission starts right after it.
+    /// A new connection where the peer has received up to `peer_last`: the next transmission
+    /// starts right after it; nothing is freed here (only acknowledgements free frames).
     pub(crate) fn rewind(&mut self, peer_last: Seq, now: Instant) -> Result<()> {
         if peer_last < self.acked {
             return Err(Error::Unexpected("resume below an acknowledged sequence"));

@@ -302,3 +302,17 @@ fn a_closing_connection_acks_what_was_consumed() {
     assert_eq!(b.final_ack(), Some(Frame::Ack(Ack { up_to: 1 })), "no waiting for the delay");
     assert_eq!(b.final_ack(), None, "once");
 }
+
+#[test]
+fn oversized_payloads_and_ids_are_refused_at_send() {
+    let now = Instant::now();
+    let (mut a, _) = attached_pair(Config { max_payload: 10, ..Config::default() }, now);
+    assert!(matches!(
+        a.send(Data::new("01234567890")),
+        Err(Error::TooLarge { size: 11, limit: 10 })
+    ));
+    let long_id = Data { id: Some("x".repeat(MAX_ID_LEN + 1)), ..Data::new("ok") };
+    assert!(matches!(a.send(long_id), Err(Error::IdTooLong { .. })));
+    assert_eq!(a.buffered(), (0, 0), "nothing was queued");
+    assert_eq!(a.send(Data::new("0123456789")).unwrap(), 1);
+}

@@ -16,7 +16,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use ws_proto::{Data, ErrorCode, ErrorFrame, Frame, Phase, Transmit};
+use ws_proto::{Data, ErrorCode, ErrorFrame, Frame, LostReason, Phase, Transmit};
 
 use crate::codec::{Codec, Incoming};
 use crate::shared::{Shared, now};
@@ -167,8 +167,9 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     while let Some(message) = stream.next().await {
-        let Ok(message) = message else {
-            return End::PeerClosed(None);
+        let message = match message {
+            Ok(message) => message,
+            Err(e) => return read_error(e, shared),
         };
         let frame = match codec.decode(message) {
             Incoming::Frame(frame) => frame,
@@ -184,6 +185,19 @@ where
         }
     }
     End::PeerClosed(None)
+}
+
+/// A read error ends the connection; a message over the size limit also ends the session,
+/// because the peer would resend the same frame after every resume.
+fn read_error<T>(e: tokio_tungstenite::tungstenite::Error, shared: &Arc<Shared>) -> End<T> {
+    use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
+    match e {
+        WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => {
+            shared.with(|m| m.lose(LostReason::ProtocolViolation));
+            End::Protocol(ws_proto::Error::TooLarge { size, limit: max_size })
+        }
+        _ => End::PeerClosed(None),
+    }
 }
 
 fn on_frame(

@@ -35,7 +35,7 @@ pub(crate) async fn accept(mut ws: WebSocketStream<BoxIo>, up: Upgraded, state: 
     };
     let control = ServerControl::new(&up.principal, &state);
     let counted = up.counted;
-    let attach = |ws, peer_last| Attach { ws, peer_last, codec, control, counted };
+    let attach = |ws, peer_last| Attach { ws, peer_last, codec, control, counted, epoch: 0 };
     match hello.resume {
         None => create(attach(ws, 0), &up.principal, state).await,
         Some(resume) => {
@@ -118,8 +118,10 @@ async fn claim(
     let claim = state.store.claim(&resume.session, &resume.token, &principal.subject).await;
     // A session the store knows but this server does not run is not resumable here (its
     // replay buffer lives in the process that ran it).
-    let route =
-        claim.and_then(|_| state.sessions.route(&resume.session).ok_or(LostReason::Expired));
+    let route = claim.and_then(|claim| {
+        attach.epoch = claim.epoch;
+        state.sessions.route(&resume.session).ok_or(LostReason::Expired)
+    });
     let sent = match route {
         Ok(tx) => tx.send(attach).await.map_err(|e| e.0),
         Err(reason) => {

@@ -159,3 +159,24 @@ pub(crate) fn websocket_config(read_buffer: usize, max_message: usize) -> WebSoc
         .max_message_size(Some(max_message))
         .max_frame_size(Some(max_message))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn check(max_message: usize, max_payload: usize, ok: bool) {
+        let mut session = ws_proto::Config::default();
+        session.max_payload = max_payload;
+        assert_eq!(check_message_size(max_message, &session).is_ok(), ok);
+    }
+
+    #[test]
+    fn the_message_limit_must_hold_the_largest_encoded_payload() {
+        check(2 << 20, 1 << 20, true);
+        check(1 << 20, 1 << 20, false);
+        check((3 << 10) * 4 / 3 + (4 << 10), 3 << 10, true);
+        check((3 << 10) * 4 / 3 + (4 << 10) - 1, 3 << 10, false);
+        assert!(ServerConfig::default().validate().is_ok());
+    }
+}

@@ -19,6 +19,9 @@ pub(crate) struct Attach<S> {
     pub(crate) peer_last: Seq,
     pub(crate) codec: Codec,
     pub(crate) control: Arc<ServerControl>,
+    /// The store's fencing epoch of the claim that brought this connection (0 for a new
+    /// session); a connection from an older claim is refused.
+    pub(crate) epoch: u64,
     /// Keeps the connection counted while the session task holds it.
     pub(crate) counted: Arc<crate::server::state::Counted>,
 }

@@ -26,9 +26,14 @@ pub(crate) async fn run(
     state: Arc<ServerState>,
 ) {
     let mut next = rx.recv().await;
+    let mut epoch = 0;
     loop {
         next = match next.take() {
-            Some(attach) => connected(attach, &who, &shared, &mut rx, &state).await,
+            Some(attach) if attach.epoch < epoch => stale(attach).await,
+            Some(attach) => {
+                epoch = attach.epoch;
+                connected(attach, &who, &shared, &mut rx, &state).await
+            }
             None => detached(&shared, &mut rx).await,
         };
         if matches!(shared.with(|m| m.phase()), Phase::Ended(_)) {
@@ -41,6 +46,17 @@ pub(crate) async fn run(
     tracing::debug!(session = %who.id, "session ended");
 }
 
+/// Refuses a connection from a claim older than the one in force (fencing), then goes on
+/// waiting.
+async fn stale(mut attach: Attach<BoxIo>) -> Option<Attach<BoxIo>> {
+    let frame = Frame::Error(ErrorFrame {
+        code: ws_proto::ErrorCode::Unexpected.as_u16(),
+        message: "superseded by a newer resume".to_owned(),
+    });
+    crate::server::accept::refuse(&mut attach.ws, attach.codec, frame).await;
+    None
+}
+
 /// Carries the session over one connection; returns the next connection on a takeover.
 async fn connected(
     attach: Attach<BoxIo>,
@@ -49,7 +65,7 @@ async fn connected(
     rx: &mut mpsc::Receiver<Attach<BoxIo>>,
     state: &Arc<ServerState>,
 ) -> Option<Attach<BoxIo>> {
-    let Attach { mut ws, peer_last, codec, control, counted: _counted } = attach;
+    let Attach { mut ws, peer_last, codec, control, counted: _counted, .. } = attach;
     if let Err(e) = shared.with(|m| welcome(m, who, peer_last)) {
         let frame = Frame::Error(ErrorFrame { code: e.code().as_u16(), message: e.to_string() });
         crate::server::accept::refuse(&mut ws, codec, frame).await;

@@ -12,7 +12,7 @@ use ws_proto::StateFrame;
 
 use crate::error::{Error, Result};
 use crate::shared::Shared;
-use crate::sync::send;
+use crate::sync::{WhenFull, send};
 
 /// Updates waiting for their answer: the last request number, and each one's reply slot.
 type Pending = (u64, HashMap<u64, oneshot::Sender<Result<u64>>>);
@@ -43,7 +43,7 @@ impl StateCache {
         }
         if let Some(shared) = self.session.upgrade() {
             let version = self.doc.borrow().0;
-            send(&shared, &StateFrame::Sync { version });
+            send(&shared, &StateFrame::Sync { version }, WhenFull::Refuse);
         }
     }
 
@@ -122,7 +122,7 @@ impl SharedState {
             req
         };
         let shared = self.cache.session.upgrade().ok_or(Error::Shutdown)?;
-        if !send(&shared, &StateFrame::Update { req, expected, delta: patch }) {
+        if !send(&shared, &StateFrame::Update { req, expected, delta: patch }, WhenFull::Refuse) {
             self.cache.pending.lock().1.remove(&req);
             return Err(Error::Full);
         }

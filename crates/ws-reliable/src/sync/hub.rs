@@ -9,7 +9,7 @@ use state_sync::{CatchUp, Conflict, HistoryConfig, JsonState, Versioned};
 use ws_proto::StateFrame;
 
 use crate::shared::Shared;
-use crate::sync::send;
+use crate::sync::{WhenFull, send};
 
 struct Subject {
     doc: Versioned<JsonState>,
@@ -34,7 +34,11 @@ impl StateHub {
             StateFrame::Update { req, expected, delta } => {
                 if let Err(conflict) = self.update(subject, Some((shared, req)), expected, delta) {
                     let Conflict { expected, current } = conflict;
-                    send(shared, &StateFrame::Conflict { req, expected, current });
+                    send(
+                        shared,
+                        &StateFrame::Conflict { req, expected, current },
+                        WhenFull::EndSession,
+                    );
                 }
             }
             _ => tracing::debug!(subject, "ignoring a state message only servers send"),
@@ -55,7 +59,11 @@ impl StateHub {
         entry.sessions.retain(|weak| weak.strong_count() > 0);
         for session in entry.sessions.iter().filter_map(Weak::upgrade) {
             let req = origin.filter(|(o, _)| Arc::ptr_eq(o, &session)).map(|(_, req)| req);
-            send(&session, &StateFrame::Delta { version, delta: delta.clone(), req });
+            send(
+                &session,
+                &StateFrame::Delta { version, delta: delta.clone(), req },
+                WhenFull::EndSession,
+            );
         }
         Ok(version)
     }
@@ -83,7 +91,7 @@ impl StateHub {
                 vec![StateFrame::Snapshot { version, state: state.into_value() }]
             }
         };
-        frames.iter().for_each(|frame| _ = send(shared, frame));
+        frames.iter().for_each(|frame| _ = send(shared, frame, WhenFull::EndSession));
     }
 
     fn entry<'a>(

@@ -18,18 +18,28 @@ use ws_proto::{Data, LostReason, Payload, StateFrame};
 
 use crate::shared::Shared;
 
-/// Queues a state message on the session. A full replay buffer means the peer stopped
-/// consuming: the session ends as overflowed, explicitly, instead of dropping the message.
-pub(crate) fn send(shared: &Shared, frame: &StateFrame) -> bool {
+/// What to do when the replay buffer has no room for a state message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum WhenFull {
+    /// The server must not drop a delta: the peer stopped consuming, so the session ends as
+    /// overflowed, explicitly.
+    EndSession,
+    /// The client's own update is refused (`Error::Full`) and the session goes on.
+    Refuse,
+}
+
+/// Queues a state message on the session; `false` when it was not queued.
+pub(crate) fn send(shared: &Shared, frame: &StateFrame, when_full: WhenFull) -> bool {
     let json = serde_json::to_string(frame).unwrap_or_default();
     let data = Data { state: true, ..Data::new(Payload::Text(json)) };
     let sent = shared.with(|m| {
         if m.has_room(data.payload_len()) {
-            m.send(data).is_ok()
-        } else {
-            m.lose(LostReason::BufferOverflow);
-            false
+            return m.send(data).is_ok();
         }
+        if when_full == WhenFull::EndSession {
+            m.lose(LostReason::BufferOverflow);
+        }
+        false
     });
     shared.wake_conn();
     shared.wake_app();
