@@ -176,3 +176,35 @@ async fn a_message_over_the_peers_limit_ends_the_session_explicitly() {
     .await
     .unwrap();
 }
+
+#[tokio::test]
+async fn application_ids_are_deduplicated_across_sessions_of_a_subject() {
+    let server = Server::builder().bind("127.0.0.1:0").await.unwrap();
+    let addr = server.local_addr().unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let _handle = server.start(move |session| {
+        let tx = tx.clone();
+        async move {
+            while let Some(message) = session.recv().await? {
+                let _ = tx.send(message.text().unwrap_or_default().to_owned());
+            }
+            Ok(())
+        }
+    });
+    let first = Client::builder().connect(url(addr)).await.unwrap();
+    first.session().send_with_id("order-1", "buy").await.unwrap();
+    first.session().send_with_id("order-1", "buy again").await.unwrap();
+    first.session().send_with_id("order-2", "sell").await.unwrap();
+    first.close().await.unwrap();
+    // A new session of the same subject resends what it is unsure about.
+    let second = Client::builder().connect(url(addr)).await.unwrap();
+    second.session().send_with_id("order-2", "sell").await.unwrap();
+    second.session().send_with_id("order-3", "hold").await.unwrap();
+    second.session().flush().await.unwrap();
+    let mut got = Vec::new();
+    while got.len() < 3 {
+        got.push(tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.unwrap().unwrap());
+    }
+    assert_eq!(got, ["buy", "sell", "hold"]);
+    assert!(tokio::time::timeout(Duration::from_millis(200), rx.recv()).await.is_err(), "no more");
+}
