@@ -25,6 +25,7 @@
 // product, so stdout and stderr are intended outputs.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod bench;
 pub mod chaos;
 pub mod client;
 mod error;

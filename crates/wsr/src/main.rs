@@ -29,12 +29,14 @@ enum Command {
     Client(ClientArgs),
     /// Run clients through fault proxies against a server and check every delivery.
     Chaos(ChaosConfig),
+    /// Measure ws-reliable against raw tokio-tungstenite: throughput, latency, memory, recovery.
+    Bench(wsr::bench::BenchArgs),
 }
 
 fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     let default_level = match cli.command {
-        Command::Chaos(_) => "warn",
+        Command::Chaos(_) | Command::Bench(_) => "warn",
         _ => "info",
     };
     init_tracing(default_level);
@@ -47,6 +49,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Serve(config) => wsr::serve::run(config).await.context("serve")?,
         Command::Client(args) => wsr::client::run(args).await.context("client")?,
         Command::Chaos(config) => return chaos(config).await,
+        Command::Bench(args) => wsr::bench::run(args).await.context("bench")?,
     }
     Ok(ExitCode::SUCCESS)
 }
