@@ -11,7 +11,7 @@
 //!
 //! Varints are unsigned LEB128 (at most 10 bytes). Flags: bit 0 binary payload (else UTF-8
 //! text), bit 1 id present, bit 2 stream present, bit 3 last chunk, bit 4 digest present,
-//! bit 5 state-sync message.
+//! bit 5 state-sync message, bit 6 close marker (fin).
 //! The payload runs to the end of the message.
 
 use bytes::{BufMut, Bytes, BytesMut};
@@ -29,7 +29,8 @@ const F_STREAM: u8 = 1 << 2;
 const F_LAST: u8 = 1 << 3;
 const F_DIGEST: u8 = 1 << 4;
 const F_STATE: u8 = 1 << 5;
-const F_KNOWN: u8 = F_BINARY | F_ID | F_STREAM | F_LAST | F_DIGEST | F_STATE;
+const F_FIN: u8 = 1 << 6;
+const F_KNOWN: u8 = F_BINARY | F_ID | F_STREAM | F_LAST | F_DIGEST | F_STATE | F_FIN;
 
 /// Encodes a frame.
 pub fn encode(frame: &Frame) -> Bytes {
@@ -100,6 +101,7 @@ fn encode_data(data: &Data) -> Bytes {
 fn stream_flags(data: &Data) -> u8 {
     let mut flags = if data.id.is_some() { F_ID } else { 0 };
     flags |= if data.state { F_STATE } else { 0 };
+    flags |= if data.fin { F_FIN } else { 0 };
     if let Some(part) = &data.stream {
         flags |= F_STREAM;
         flags |= if part.last { F_LAST } else { 0 };
@@ -117,8 +119,8 @@ fn decode_data(r: &mut Reader<'_>) -> Result<Data> {
     let id = if flags & F_ID != 0 { Some(r.string()?) } else { None };
     let stream = if flags & F_STREAM != 0 { Some(decode_stream(r, flags)?) } else { None };
     let payload = decode_payload(r.bytes.slice(r.pos..), flags)?;
-    let state = flags & F_STATE != 0;
-    Ok(Data { seq, id, stream, payload, state })
+    let (state, fin) = (flags & F_STATE != 0, flags & F_FIN != 0);
+    Ok(Data { seq, id, stream, payload, state, fin })
 }
 
 fn decode_payload(rest: Bytes, flags: u8) -> Result<Payload> {

@@ -81,6 +81,10 @@ pub struct Data {
     /// JSON [`StateFrame`], for the session layer rather than the application.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub state: bool,
+    /// Marks the sender's close of the session (like TCP's FIN): it rides the sequence, so it
+    /// is delivered after everything sent before it and survives reconnects. Empty payload.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fin: bool,
     /// The payload.
     #[serde(flatten)]
     pub payload: Payload,
@@ -302,7 +306,7 @@ impl From<Bytes> for Payload {
 impl Data {
     /// A data frame without id or stream fields; the session assigns `seq`.
     pub fn new(payload: impl Into<Payload>) -> Self {
-        Self { seq: 0, id: None, stream: None, state: false, payload: payload.into() }
+        Self { seq: 0, id: None, stream: None, state: false, fin: false, payload: payload.into() }
     }
 
     /// Payload size in bytes (what the buffer bounds count).

@@ -29,6 +29,9 @@ pub(crate) struct Inbound {
     unacked_bytes: usize,
     ack_due: Option<Instant>,
     ack_now: bool,
+    /// Set when an ack became due at once or a new ack deadline appeared: the driver's writer
+    /// has new work (see [`Inbound::take_wake`]).
+    wake: bool,
     ack_delay: Duration,
     ack_every: u64,
     ack_bytes: usize,
@@ -43,6 +46,7 @@ impl Inbound {
             unacked_bytes: 0,
             ack_due: None,
             ack_now: false,
+            wake: false,
             ack_delay,
             ack_every,
             ack_bytes,
@@ -63,6 +67,7 @@ impl Inbound {
         if seq < expected {
             // The peer resent what we had: ack at once so it can free its buffer.
             self.ack_now = self.last_consumed > self.last_acked;
+            self.wake |= self.ack_now;
             return Ok(Verdict::Duplicate);
         }
         Ok(Verdict::Deliver)
@@ -82,9 +87,11 @@ impl Inbound {
         self.unacked_bytes += len;
         let pending = self.last_consumed - self.last_acked;
         if pending >= self.ack_every || self.unacked_bytes >= self.ack_bytes {
+            self.wake |= !self.ack_now;
             self.ack_now = true;
         } else if self.ack_due.is_none() {
             self.ack_due = Some(now + self.ack_delay);
+            self.wake = true;
         }
     }
 
@@ -111,6 +118,11 @@ impl Inbound {
         self.unacked_bytes = 0;
         self.last_acked = self.last_consumed;
         Some(self.last_acked)
+    }
+
+    /// Whether the writer has new ack work since the last call.
+    pub(crate) fn take_wake(&mut self) -> bool {
+        std::mem::take(&mut self.wake)
     }
 
     /// When a delayed ack falls due.

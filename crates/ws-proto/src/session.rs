@@ -12,60 +12,14 @@ use std::time::Instant;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::frame::{Ack, Data, Frame, LostReason, Seq, SessionLost};
-use crate::inbound::{Inbound, Verdict};
+use crate::inbound::Inbound;
 use crate::outbound::Outbound;
-use crate::stream::{ChunkStatus, StreamRx};
+use crate::stream::StreamRx;
 
-/// Something for the driver to write.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Transmit {
-    /// A protocol frame.
-    Frame(Frame),
-    /// A WebSocket ping (heartbeat).
-    Ping,
-}
+mod receive;
+mod types;
 
-/// Something for the application.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Event {
-    /// A message, in order, exactly once.
-    Message(Data),
-    /// A stream chunk, in order, exactly once, with what it means for its stream.
-    Chunk(Data, ChunkStatus),
-    /// The peer went silent past the heartbeat timeout; the session detached. The driver
-    /// should drop the connection.
-    PeerSilent,
-    /// The session ended; nothing more will be delivered.
-    Lost(LostReason),
-}
-
-/// Where the session stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Phase {
-    /// A connection carries the session.
-    Attached,
-    /// No connection; waiting for a resume since the given instant.
-    Detached(Instant),
-    /// Ended for the given reason.
-    Ended(LostReason),
-}
-
-/// Counters of one session.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Stats {
-    /// Data frames transmitted, retransmissions included.
-    pub transmitted: u64,
-    /// Data frames retransmitted after a resume.
-    pub retransmitted: u64,
-    /// Data frames delivered to the application.
-    pub delivered: u64,
-    /// Duplicate data frames dropped on receive.
-    pub duplicates: u64,
-    /// Ack frames sent.
-    pub acks_sent: u64,
-    /// Times a connection attached (1 + resumes).
-    pub attaches: u64,
-}
+pub use types::{Event, Phase, Stats, Transmit};
 
 /// The session machine.
 #[derive(Debug)]
@@ -84,6 +38,10 @@ pub struct Session {
     clock: Instant,
     next_ping: Instant,
     retransmit_until: Seq,
+    /// Our close marker's sequence number, once `close` was called.
+    fin_sent: Option<Seq>,
+    /// The peer's close marker, once received: the session ends when its ack goes out.
+    fin_received: Option<Seq>,
     stats: Stats,
 }
 
@@ -109,6 +67,8 @@ impl Session {
             clock: now,
             next_ping: now,
             retransmit_until: 0,
+            fin_sent: None,
+            fin_received: None,
             stats: Stats::default(),
         })
     }
@@ -116,7 +76,7 @@ impl Session {
     /// Queues a message for the peer; it stays buffered until acknowledged. `Full` is
     /// backpressure: wait for acknowledgements and retry.
     pub fn send(&mut self, data: Data) -> Result<Seq> {
-        if let Phase::Ended(_) = self.phase {
+        if matches!(self.phase, Phase::Ended(_)) || self.fin_sent.is_some() {
             return Err(Error::Ended);
         }
         self.outbound.push(data, self.clock)
@@ -163,6 +123,19 @@ impl Session {
         }
     }
 
+    /// Closes the session on purpose: queues the close marker after everything already sent.
+    /// The session ends ([`LostReason::Closed`]) when the peer acknowledges the marker, which
+    /// it does after delivering everything before it; until then the marker is replayed
+    /// across reconnects like any message. Idempotent; `Full` like a send.
+    pub fn close(&mut self) -> Result<Seq> {
+        if let Some(seq) = self.fin_sent {
+            return Ok(seq);
+        }
+        let seq = self.send(Data { fin: true, ..Data::new("") })?;
+        self.fin_sent = Some(seq);
+        Ok(seq)
+    }
+
     /// Ends the session explicitly; the peer is told if a connection is attached.
     pub fn lose(&mut self, reason: LostReason) {
         if let Phase::Ended(_) = self.phase {
@@ -191,7 +164,13 @@ impl Session {
         }
         match frame {
             Frame::Data(data) => self.on_data(data).map(|()| None),
-            Frame::Ack(Ack { up_to }) => self.outbound.ack(up_to).map(|()| None),
+            Frame::Ack(Ack { up_to }) => {
+                self.outbound.ack(up_to)?;
+                if self.fin_sent.is_some_and(|fin| up_to >= fin) {
+                    self.end_closed();
+                }
+                Ok(None)
+            }
             Frame::SessionLost(SessionLost { reason, .. }) => {
                 self.phase = Phase::Ended(reason);
                 self.events.push_back(Event::Lost(reason));
@@ -217,6 +196,9 @@ impl Session {
         }
         if let Some(up_to) = self.inbound.poll_ack(now) {
             self.stats.acks_sent += 1;
+            if self.fin_received.is_some_and(|fin| up_to >= fin) {
+                self.end_closed();
+            }
             return Some(Transmit::Frame(Frame::Ack(Ack { up_to })));
         }
         self.next_data(now).or_else(|| self.next_ping(now))
@@ -246,6 +228,12 @@ impl Session {
         let data = self.states.pop_front()?;
         self.inbound.consumed(data.seq, data.payload_len(), now);
         Some(data)
+    }
+
+    /// Whether acknowledgement work appeared since the last call (an ack due at once, or a
+    /// new ack deadline): a driver wakes its writer only then, not for every frame.
+    pub fn take_wake(&mut self) -> bool {
+        self.inbound.take_wake()
     }
 
     /// Events waiting for the application (received, not yet consumed).
@@ -319,31 +307,12 @@ impl Session {
         &self.config
     }
 
-    fn on_data(&mut self, data: Data) -> Result<()> {
-        if self.inbound.check(data.seq)? == Verdict::Duplicate {
-            self.stats.duplicates += 1;
-            return Ok(());
+    /// The close handshake completed: the session ends, cleanly.
+    fn end_closed(&mut self) {
+        if !matches!(self.phase, Phase::Ended(_)) {
+            self.phase = Phase::Ended(LostReason::Closed);
+            self.events.push_back(Event::Lost(LostReason::Closed));
         }
-        if data.state {
-            self.inbound.commit();
-            self.states.push_back(data);
-            return Ok(());
-        }
-        let event = match &data.stream {
-            Some(part) => match self.streams.accept(part, &data.payload) {
-                Ok(status) => Event::Chunk(data, status),
-                Err(e) => {
-                    // A replay would bring the same chunk again: the session cannot recover.
-                    self.lose(LostReason::ProtocolViolation);
-                    return Err(e);
-                }
-            },
-            None => Event::Message(data),
-        };
-        self.inbound.commit();
-        self.stats.delivered += 1;
-        self.events.push_back(event);
-        Ok(())
     }
 
     fn next_data(&mut self, now: Instant) -> Option<Transmit> {

@@ -215,7 +215,14 @@ fn arb_data() -> impl Strategy<Value = Data> {
         arb_payload(),
         any::<bool>(),
     )
-        .prop_map(|(seq, id, stream, payload, state)| Data { seq, id, stream, payload, state })
+        .prop_map(|(seq, id, stream, payload, state)| Data {
+            seq,
+            id,
+            stream,
+            payload,
+            state,
+            fin: seq % 7 == 0,
+        })
 }
 
 fn arb_frame() -> impl Strategy<Value = Frame> {
@@ -315,4 +322,41 @@ fn oversized_payloads_and_ids_are_refused_at_send() {
     assert!(matches!(a.send(long_id), Err(Error::IdTooLong { .. })));
     assert_eq!(a.buffered(), (0, 0), "nothing was queued");
     assert_eq!(a.send(Data::new("0123456789")).unwrap(), 1);
+}
+
+#[test]
+fn close_is_a_handshake_that_survives_a_cut() {
+    let now = Instant::now();
+    let (mut a, mut b) = attached_pair(Config::default(), now);
+    a.send(Data::new("last words")).unwrap();
+    let fin = a.close().unwrap();
+    assert_eq!(a.close().unwrap(), fin, "idempotent");
+    assert_eq!(a.send(Data::new("too late")), Err(Error::Ended));
+    // The data and the marker arrive, but the connection dies before the ack does.
+    pump(&mut a, &mut b, now);
+    assert_eq!(messages(&mut b, now), vec!["last words".to_owned()]);
+    assert!(matches!(
+        b.poll_transmit(now + Duration::from_millis(10)),
+        Some(Transmit::Frame(Frame::Ack(_)))
+    ));
+    assert_eq!(b.phase(), Phase::Ended(LostReason::Closed), "the receiver ends once it acked");
+    assert_eq!(a.phase(), Phase::Attached, "the closer waits for that ack");
+    a.detach(now);
+    a.attach(1, now).unwrap();
+    // A resume against a fresh peer that never saw the marker retransmits it.
+    let mut c = Session::new(Config::default(), now).unwrap();
+    c.attach(0, now).unwrap();
+    let mut a2 = Session::new(Config::default(), now).unwrap();
+    a2.attach(0, now).unwrap();
+    a2.close().unwrap();
+    a2.detach(now);
+    a2.attach(0, now).unwrap();
+    pump(&mut a2, &mut c, now);
+    assert_eq!(
+        c.poll_transmit(now + Duration::from_millis(10)),
+        Some(Transmit::Frame(Frame::Ack(Ack { up_to: 1 })))
+    );
+    a2.handle_frame(Frame::Ack(Ack { up_to: 1 }), now).unwrap();
+    assert_eq!(a2.phase(), Phase::Ended(LostReason::Closed));
+    assert_eq!(a2.poll_event(now), Some(Event::Lost(LostReason::Closed)));
 }

@@ -200,30 +200,42 @@ fn read_error<T>(e: tokio_tungstenite::tungstenite::Error, shared: &Arc<Shared>)
     }
 }
 
-fn on_frame(
-    frame: Frame,
-    shared: &Arc<Shared>,
-    control: &dyn Control,
-) -> Result<(), ws_proto::Error> {
-    if let Frame::Data(data) = &frame {
+/// Applies the peer's rate limit to data frames and counts them.
+fn admit(frame: &Frame, control: &dyn Control) -> Result<(), ws_proto::Error> {
+    if let Frame::Data(data) = frame {
         if !control.admit() {
             return Err(ws_proto::Error::RateLimited);
         }
         control.metrics().inspect(|m| m.message_received(data.payload_len() as u64));
     }
-    let acked = matches!(frame, Frame::Ack(_)).then(|| shared.with(|m| m.acked()));
-    let extra = shared.with(|m| m.handle_frame(frame, now()))?;
-    if let (Some(before), Some(metrics)) = (acked, control.metrics()) {
-        metrics.messages_acked(shared.with(|m| m.acked()).saturating_sub(before));
+    Ok(())
+}
+
+fn on_frame(
+    frame: Frame,
+    shared: &Arc<Shared>,
+    control: &dyn Control,
+) -> Result<(), ws_proto::Error> {
+    admit(&frame, control)?;
+    let (extra, states, acked, wake) = shared.with(|m| {
+        let (now, before) = (now(), m.acked());
+        let extra = m.handle_frame(frame, now)?;
+        let states: Vec<Data> = std::iter::from_fn(|| m.poll_state(now)).collect();
+        Ok::<_, ws_proto::Error>((extra, states, m.acked() - before, m.take_wake()))
+    })?;
+    if acked > 0 {
+        control.metrics().inspect(|m| m.messages_acked(acked));
     }
     if let Some(extra) = extra {
         control.on_frame(extra, shared)?;
     }
-    while let Some(data) = shared.with(|m| m.poll_state(now())) {
-        control.on_state(&data, shared)?;
+    for data in &states {
+        control.on_state(data, shared)?;
     }
     shared.wake_app();
-    shared.wake_conn();
+    if wake || !states.is_empty() {
+        shared.wake_conn();
+    }
     Ok(())
 }
 

@@ -118,8 +118,12 @@ impl Session {
     /// lost session idempotent.
     pub async fn recv(&self) -> Result<Option<Message>> {
         loop {
-            let out = self.shared.wait_app(next_message).await;
-            self.shared.wake_conn();
+            let (out, wake) =
+                self.shared.wait_app(|m| next_message(m).map(|out| (out, m.take_wake()))).await;
+            if wake {
+                // Taking the message scheduled its ack: the writer has a (new) deadline.
+                self.shared.wake_conn();
+            }
             match &out {
                 Ok(Some(message)) if self.seen_before(message) => continue,
                 _ => return out,
@@ -144,12 +148,29 @@ impl Session {
     }
 
     /// Ends the session on purpose: the peer's `recv` returns `Ok(None)` after everything
-    /// already sent. Waits for the acknowledgements first, so nothing is cut off.
+    /// already sent. Waits for the acknowledgements first, so nothing is cut off, then for the
+    /// peer to acknowledge the close itself (replayed across reconnects like a message).
+    /// Resolves `Ok` once the close handshake completed, or with the loss if the session was
+    /// lost first (e.g. the peer never came back within the resume window).
     pub async fn close(&self) -> Result<()> {
         self.flush().await?;
-        self.shared.with(|m| m.lose(LostReason::Closed));
+        let queued = self
+            .shared
+            .wait_app(|m| match m.phase() {
+                Phase::Ended(reason) => Some(ended(reason)),
+                _ if m.has_room(0) => Some(m.close().map(|_| ()).map_err(Error::from)),
+                _ => None,
+            })
+            .await;
         self.shared.wake_conn();
-        Ok(())
+        queued?;
+        // The close is a handshake riding the sequence: done when the peer acknowledged it,
+        // across reconnects if need be (or the session is lost, and that is the answer).
+        self.shared
+            .wait_app(
+                |m| if let Phase::Ended(reason) = m.phase() { Some(ended(reason)) } else { None },
+            )
+            .await
     }
 
     /// Messages and payload bytes waiting for the peer's acknowledgement.
@@ -218,6 +239,11 @@ fn too_large(m: &ws_proto::Session, size: usize) -> Error {
     Error::Protocol(ws_proto::Error::TooLarge { size, limit })
 }
 
+/// `Ok` for a session that ended by a close, the loss otherwise.
+fn ended(reason: LostReason) -> Result<()> {
+    if reason == LostReason::Closed { Ok(()) } else { Err(lost(reason)) }
+}
+
 fn lost(reason: LostReason) -> Error {
     Error::SessionLost(reason)
 }
@@ -226,7 +252,8 @@ fn lost(reason: LostReason) -> Error {
 /// queued before a loss are delivered first; the loss itself is read from the phase.
 fn next_message(m: &mut ws_proto::Session) -> Option<Result<Option<Message>>> {
     loop {
-        match m.poll_event(now()) {
+        let event = if m.pending_events() == 0 { None } else { m.poll_event(now()) };
+        match event {
             Some(Event::Message(data)) => return Some(Ok(Some(to_message(data, None)))),
             Some(Event::Chunk(data, status)) => return Some(chunk(data, status)),
             Some(Event::PeerSilent | Event::Lost(_)) => continue,

@@ -53,6 +53,10 @@ impl Shared {
     /// Runs `f` until it returns `Some`, re-checking each time the driver wakes the
     /// application. The wake-up is armed before `f` runs, so none is missed.
     pub(crate) async fn wait_app<R>(&self, mut f: impl FnMut(&mut Machine) -> Option<R>) -> R {
+        // The common case, something is ready, needs no wake-up registration at all.
+        if let Some(out) = self.with(&mut f) {
+            return out;
+        }
         loop {
             let notified = self.to_app.notified();
             tokio::pin!(notified);

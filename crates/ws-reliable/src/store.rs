@@ -6,7 +6,8 @@
 //! the process that runs the session (see `docs/architecture.md`: cross-node resume also needs
 //! the replay in the store, which no backend implements yet).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use parking_lot::Mutex;
@@ -51,38 +52,107 @@ pub trait SessionStore: Send + Sync + 'static {
     /// Records a new session.
     async fn create(&self, record: SessionRecord) -> Result<(), StoreError>;
     /// Checks `token` (in constant time) and `subject` against session `id` and bumps its
-    /// epoch; [`LostReason::Expired`] when unknown, [`LostReason::Unauthorized`] on mismatch.
+    /// epoch. [`LostReason::Expired`] when unknown, [`LostReason::Unauthorized`] on mismatch,
+    /// and for a session that ended, the reason it ended with (so a client whose close met a
+    /// dropped connection learns it was closed).
     async fn claim(&self, id: &str, token: &str, subject: &str) -> Result<Claim, LostReason>;
-    /// Forgets a session that ended.
-    async fn remove(&self, id: &str);
+    /// Marks a session ended with `reason`; the store may forget it after a while.
+    async fn end(&self, id: &str, reason: LostReason);
+}
+
+/// How long [`MemoryStore`] remembers why a session ended. Default 2 minutes (the default
+/// resume window: no client comes back later than that).
+pub const DEFAULT_TOMBSTONE_TTL: Duration = Duration::from_secs(120);
+
+#[derive(Debug)]
+struct Entry {
+    record: SessionRecord,
+    epoch: u64,
+    ended: Option<LostReason>,
 }
 
 /// The embedded in-memory store.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct MemoryStore {
-    records: Mutex<HashMap<String, (SessionRecord, u64)>>,
+    inner: Mutex<Inner>,
+    ttl: Duration,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    records: HashMap<String, Entry>,
+    /// Ended sessions in the order they ended, to forget them after the TTL.
+    graves: VecDeque<(Instant, String)>,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::with_tombstone_ttl(DEFAULT_TOMBSTONE_TTL)
+    }
+}
+
+impl MemoryStore {
+    /// A store that remembers ended sessions for `ttl`.
+    pub fn with_tombstone_ttl(ttl: Duration) -> Self {
+        Self { inner: Mutex::new(Inner::default()), ttl }
+    }
+
+    /// Sessions known (live or recently ended).
+    pub fn len(&self) -> usize {
+        self.inner.lock().records.len()
+    }
+
+    /// Whether no session is known.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Inner {
+    /// Forgets the ended sessions older than `ttl` (amortized: each grave is popped once).
+    fn bury(&mut self, now: Instant, ttl: Duration) {
+        while let Some((at, _)) = self.graves.front() {
+            if now.duration_since(*at) < ttl {
+                break;
+            }
+            if let Some((_, id)) = self.graves.pop_front() {
+                self.records.remove(&id);
+            }
+        }
+    }
 }
 
 #[async_trait]
 impl SessionStore for MemoryStore {
     async fn create(&self, record: SessionRecord) -> Result<(), StoreError> {
-        self.records.lock().insert(record.id.clone(), (record, 0));
+        let mut inner = self.inner.lock();
+        inner.bury(crate::shared::now(), self.ttl);
+        inner.records.insert(record.id.clone(), Entry { record, epoch: 0, ended: None });
         Ok(())
     }
 
     async fn claim(&self, id: &str, token: &str, subject: &str) -> Result<Claim, LostReason> {
-        let mut records = self.records.lock();
-        let (record, epoch) = records.get_mut(id).ok_or(LostReason::Expired)?;
-        let token_ok: bool = record.token_digest.ct_eq(&token_digest(token)).into();
-        if !token_ok || record.subject != subject {
+        let mut inner = self.inner.lock();
+        let entry = inner.records.get_mut(id).ok_or(LostReason::Expired)?;
+        let token_ok: bool = entry.record.token_digest.ct_eq(&token_digest(token)).into();
+        if !token_ok || entry.record.subject != subject {
             return Err(LostReason::Unauthorized);
         }
-        *epoch += 1;
-        Ok(Claim { epoch: *epoch })
+        if let Some(reason) = entry.ended {
+            return Err(reason);
+        }
+        entry.epoch += 1;
+        Ok(Claim { epoch: entry.epoch })
     }
 
-    async fn remove(&self, id: &str) {
-        self.records.lock().remove(id);
+    async fn end(&self, id: &str, reason: LostReason) {
+        let mut inner = self.inner.lock();
+        let now = crate::shared::now();
+        inner.bury(now, self.ttl);
+        if let Some(entry) = inner.records.get_mut(id) {
+            entry.ended = Some(reason);
+            inner.graves.push_back((now, id.to_owned()));
+        }
     }
 }
 
@@ -104,7 +174,19 @@ mod tests {
         assert_eq!(store.claim("s1", "guess", "alice").await, Err(LostReason::Unauthorized));
         assert_eq!(store.claim("s1", "secret", "mallory").await, Err(LostReason::Unauthorized));
         assert_eq!(store.claim("s2", "secret", "alice").await, Err(LostReason::Expired));
-        store.remove("s1").await;
-        assert_eq!(store.claim("s1", "secret", "alice").await, Err(LostReason::Expired));
+        store.end("s1", LostReason::Closed).await;
+        assert_eq!(store.claim("s1", "secret", "alice").await, Err(LostReason::Closed));
+        assert_eq!(store.claim("s1", "guess", "alice").await, Err(LostReason::Unauthorized));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn ended_sessions_are_forgotten_after_the_ttl() {
+        let store = MemoryStore::with_tombstone_ttl(Duration::from_secs(10));
+        store.create(SessionRecord::new("old", "alice", "t")).await.unwrap();
+        store.end("old", LostReason::Closed).await;
+        tokio::time::advance(Duration::from_secs(11)).await;
+        store.create(SessionRecord::new("new", "alice", "t")).await.unwrap();
+        assert_eq!(store.len(), 1, "the tombstone was buried");
+        assert_eq!(store.claim("old", "t", "alice").await, Err(LostReason::Expired));
     }
 }

@@ -180,7 +180,7 @@ impl Client {
     /// Closes the session on purpose after the server acknowledged everything sent.
     pub async fn close(mut self) -> Result<()> {
         let outcome = self.session.close().await;
-        // The driver ends by itself once the session-lost frame is written.
+        // The driver ends by itself once the session has ended.
         let _ = tokio::time::timeout(Duration::from_secs(5), &mut self.task).await;
         outcome
     }

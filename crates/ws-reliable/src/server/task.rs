@@ -41,7 +41,11 @@ pub(crate) async fn run(
         }
     }
     state.sessions.remove(&who.id);
-    state.store.remove(&who.id).await;
+    let reason = match shared.with(|m| m.phase()) {
+        Phase::Ended(reason) => reason,
+        _ => ws_proto::LostReason::Expired,
+    };
+    state.store.end(&who.id, reason).await;
     shared.wake_app();
     tracing::debug!(session = %who.id, "session ended");
 }

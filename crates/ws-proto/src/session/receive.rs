@@ -1,0 +1,42 @@
+//! The receiving half of the machine: a data frame becomes an application event, a state
+//! message, or the peer's close marker.
+
+use crate::error::Result;
+use crate::frame::{Data, LostReason};
+use crate::inbound::Verdict;
+use crate::session::{Event, Session};
+
+impl Session {
+    pub(super) fn on_data(&mut self, data: Data) -> Result<()> {
+        if self.inbound.check(data.seq)? == Verdict::Duplicate {
+            self.stats.duplicates += 1;
+            return Ok(());
+        }
+        self.inbound.commit();
+        if data.fin {
+            // Nothing for the application to take: the marker is consumed at once, and the
+            // session ends when its ack goes out.
+            self.inbound.consumed(data.seq, 0, self.clock);
+            self.fin_received = Some(data.seq);
+        } else if data.state {
+            self.states.push_back(data);
+        } else {
+            let event = self.event_for(data)?;
+            self.stats.delivered += 1;
+            self.events.push_back(event);
+        }
+        Ok(())
+    }
+
+    fn event_for(&mut self, data: Data) -> Result<Event> {
+        let Some(part) = &data.stream else { return Ok(Event::Message(data)) };
+        match self.streams.accept(part, &data.payload) {
+            Ok(status) => Ok(Event::Chunk(data, status)),
+            Err(e) => {
+                // A replay would bring the same chunk again: the session cannot recover.
+                self.lose(LostReason::ProtocolViolation);
+                Err(e)
+            }
+        }
+    }
+}
