@@ -45,6 +45,7 @@ pub enum BreakerState {
 #[derive(Debug)]
 struct Inner {
     atomics: Atomics,
+    hot: crate::hot::Hot,
     closed: ReasonCounts,
     failed: ReasonCounts,
     dead_lettered: ReasonCounts,
@@ -63,6 +64,9 @@ impl Default for Inner {
 
 impl Metrics {
     /// A handle with the default configuration (100 client labels).
+    ///
+    /// The per-message counters (sent, received, acked) are registered with the recorder
+    /// installed at this moment: a binary installs its recorder before creating handles.
     pub fn new() -> Self {
         Self::default()
     }
@@ -108,8 +112,8 @@ impl Metrics {
         let a = &self.inner.atomics;
         a.sent.fetch_add(1, Relaxed);
         a.bytes_sent.fetch_add(bytes, Relaxed);
-        counter!(MESSAGES_SENT_TOTAL).increment(1);
-        counter!(SENT_BYTES_TOTAL).increment(bytes);
+        self.inner.hot.sent.increment(1);
+        self.inner.hot.sent_bytes.increment(bytes);
     }
 
     /// A message of `bytes` payload bytes was received.
@@ -117,14 +121,14 @@ impl Metrics {
         let a = &self.inner.atomics;
         a.received.fetch_add(1, Relaxed);
         a.bytes_received.fetch_add(bytes, Relaxed);
-        counter!(MESSAGES_RECEIVED_TOTAL).increment(1);
-        counter!(RECEIVED_BYTES_TOTAL).increment(bytes);
+        self.inner.hot.received.increment(1);
+        self.inner.hot.received_bytes.increment(bytes);
     }
 
     /// `n` sent messages were acknowledged (a cumulative ack may cover several).
     pub fn messages_acked(&self, n: u64) {
         self.inner.atomics.acked.fetch_add(n, Relaxed);
-        counter!(MESSAGES_ACKED_TOTAL).increment(n);
+        self.inner.hot.acked.increment(n);
     }
 
     /// A message was re-sent.
@@ -303,6 +307,7 @@ impl Inner {
     fn new(config: MetricsConfig) -> Self {
         Self {
             atomics: Atomics::default(),
+            hot: crate::hot::Hot::register(),
             closed: ReasonCounts::default(),
             failed: ReasonCounts::default(),
             dead_lettered: ReasonCounts::default(),

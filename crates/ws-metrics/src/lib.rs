@@ -37,6 +37,7 @@ mod cardinality;
 mod config;
 mod error;
 mod handle;
+mod hot;
 pub mod names;
 #[cfg(feature = "prometheus")]
 pub mod prometheus;
