@@ -84,7 +84,9 @@ async fn create(mut attach: Attach<BoxIo>, principal: &Principal, state: Arc<Ser
     spawn_handler(Session::new(Arc::clone(&shared), info, state.dedup.clone()), &state);
     let who = Identity { id: created.id, token: created.token };
     tokio::spawn(task::run(who, shared, created.rx, Arc::clone(&state)));
-    let _ = created.attach.send(attach).await;
+    // Boxed: the channel's slots then hold a pointer, not a whole WebSocket (tokio allocates
+    // its slots in blocks of 32, per session).
+    let _ = created.attach.send(Box::new(attach)).await;
 }
 
 /// A new session in this server's registry and in the store, or the frame refusing it.
@@ -123,7 +125,7 @@ async fn claim(
         state.sessions.route(&resume.session).ok_or(LostReason::Expired)
     });
     let sent = match route {
-        Ok(tx) => tx.send(attach).await.map_err(|e| e.0),
+        Ok(tx) => tx.send(Box::new(attach)).await.map_err(|e| *e.0),
         Err(reason) => {
             metrics.inspect(|m| m.resume_lost(reason_label(reason)));
             return lost(&mut attach, reason).await;

@@ -38,7 +38,7 @@ impl<S> std::fmt::Debug for Attach<S> {
 /// One session as the registry knows it.
 pub(crate) struct Entry<S> {
     pub(crate) shared: Arc<Shared>,
-    pub(crate) attach: mpsc::Sender<Attach<S>>,
+    pub(crate) attach: mpsc::Sender<Box<Attach<S>>>,
 }
 
 /// Every live session of a server.
@@ -51,8 +51,8 @@ pub(crate) struct Sessions<S> {
 pub(crate) struct Created<S> {
     pub(crate) id: String,
     pub(crate) token: String,
-    pub(crate) attach: mpsc::Sender<Attach<S>>,
-    pub(crate) rx: mpsc::Receiver<Attach<S>>,
+    pub(crate) attach: mpsc::Sender<Box<Attach<S>>>,
+    pub(crate) rx: mpsc::Receiver<Box<Attach<S>>>,
 }
 
 impl<S> Sessions<S> {
@@ -74,7 +74,7 @@ impl<S> Sessions<S> {
     }
 
     /// Where to hand a connection for session `id`, if this server runs it.
-    pub(crate) fn route(&self, id: &str) -> Option<mpsc::Sender<Attach<S>>> {
+    pub(crate) fn route(&self, id: &str) -> Option<mpsc::Sender<Box<Attach<S>>>> {
         self.map.lock().get(id).map(|entry| entry.attach.clone())
     }
 

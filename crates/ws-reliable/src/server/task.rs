@@ -22,7 +22,7 @@ pub(crate) struct Identity {
 pub(crate) async fn run(
     who: Identity,
     shared: Arc<Shared>,
-    mut rx: mpsc::Receiver<Attach<BoxIo>>,
+    mut rx: mpsc::Receiver<Box<Attach<BoxIo>>>,
     state: Arc<ServerState>,
 ) {
     let mut next = rx.recv().await;
@@ -52,7 +52,7 @@ pub(crate) async fn run(
 
 /// Refuses a connection from a claim older than the one in force (fencing), then goes on
 /// waiting.
-async fn stale(mut attach: Attach<BoxIo>) -> Option<Attach<BoxIo>> {
+async fn stale(mut attach: Box<Attach<BoxIo>>) -> Option<Box<Attach<BoxIo>>> {
     let frame = Frame::Error(ErrorFrame {
         code: ws_proto::ErrorCode::Unexpected.as_u16(),
         message: "superseded by a newer resume".to_owned(),
@@ -63,13 +63,13 @@ async fn stale(mut attach: Attach<BoxIo>) -> Option<Attach<BoxIo>> {
 
 /// Carries the session over one connection; returns the next connection on a takeover.
 async fn connected(
-    attach: Attach<BoxIo>,
+    attach: Box<Attach<BoxIo>>,
     who: &Identity,
     shared: &Arc<Shared>,
-    rx: &mut mpsc::Receiver<Attach<BoxIo>>,
+    rx: &mut mpsc::Receiver<Box<Attach<BoxIo>>>,
     state: &Arc<ServerState>,
-) -> Option<Attach<BoxIo>> {
-    let Attach { mut ws, peer_last, codec, control, counted: _counted, .. } = attach;
+) -> Option<Box<Attach<BoxIo>>> {
+    let Attach { mut ws, peer_last, codec, control, counted: _counted, .. } = *attach;
     if let Err(e) = shared.with(|m| welcome(m, who, peer_last)) {
         let frame = Frame::Error(ErrorFrame { code: e.code().as_u16(), message: e.to_string() });
         crate::server::accept::refuse(&mut ws, codec, frame).await;
@@ -128,8 +128,8 @@ fn welcome(
 /// server started again in the same process, or to this one if it keeps running).
 async fn detached(
     shared: &Arc<Shared>,
-    rx: &mut mpsc::Receiver<Attach<BoxIo>>,
-) -> Option<Attach<BoxIo>> {
+    rx: &mut mpsc::Receiver<Box<Attach<BoxIo>>>,
+) -> Option<Box<Attach<BoxIo>>> {
     loop {
         let deadline = shared.with(|m| m.poll_timeout())?;
         tokio::select! {
