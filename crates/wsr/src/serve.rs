@@ -8,8 +8,9 @@
 //! - `/stream N` answers with a resumable stream of `N` chunks (an LLM-token demo);
 //! - anything else, text or binary, comes back unchanged.
 //!
-//! `GET /health/websocket` is served by the facade. Ctrl-C stops accepting and disconnects
-//! every connection ("going away").
+//! `GET /health/websocket` is served by the facade, `GET /metrics` (Prometheus text) by the
+//! recorder this binary installs. Ctrl-C stops accepting and disconnects every connection
+//! ("going away").
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -18,7 +19,7 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 use ws_reliable::auth::Jwt;
-use ws_reliable::{Server, ServerConfig, ServerHandle, Session};
+use ws_reliable::{MetricsRender, Server, ServerConfig, ServerHandle, Session};
 
 use crate::error::Result;
 
@@ -115,7 +116,7 @@ impl Rooms {
 
 /// Serves until Ctrl-C, then shuts down gracefully.
 pub async fn run(config: ServeConfig) -> Result<()> {
-    let (handle, addr) = start(&config).await?;
+    let (handle, addr) = start_with(&config, prometheus()).await?;
     tracing::info!(%addr, auth = config.jwt_secret.is_some(), "wsr serve: ws://{addr}/ws");
     tokio::signal::ctrl_c().await?;
     tracing::info!(sessions = handle.sessions(), "Ctrl-C: shutting down");
@@ -128,10 +129,40 @@ pub async fn run(config: ServeConfig) -> Result<()> {
     Ok(())
 }
 
+/// Installs the Prometheus recorder (this binary's decision, never a library's) and returns
+/// the `GET /metrics` renderer; keeps its histograms trimmed every 5 s.
+fn prometheus() -> Option<MetricsRender> {
+    let handle = match ws_metrics::prometheus::install() {
+        Ok(handle) => handle,
+        Err(e) => {
+            tracing::warn!(error = %e, "no /metrics: the Prometheus recorder did not install");
+            return None;
+        }
+    };
+    let upkeep = handle.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            every.tick().await;
+            upkeep.run_upkeep();
+        }
+    });
+    Some(Arc::new(move || handle.render()))
+}
+
 /// Binds and starts the relay in the background; returns its handle and address.
 pub async fn start(config: &ServeConfig) -> Result<(ServerHandle, SocketAddr)> {
-    let server_config =
+    start_with(config, None).await
+}
+
+/// Like [`start`], serving `GET /metrics` with `metrics` when given.
+pub async fn start_with(
+    config: &ServeConfig,
+    metrics: Option<MetricsRender>,
+) -> Result<(ServerHandle, SocketAddr)> {
+    let mut server_config =
         ServerConfig::default().resume_window(Duration::from_millis(config.resume_window_ms));
+    server_config.metrics_route = metrics;
     let mut builder = Server::builder().config(server_config);
     if let Some(secret) = &config.jwt_secret {
         builder = builder.auth(Jwt::hs256(secret));
