@@ -209,7 +209,11 @@ impl Session {
         if self.phase != Phase::Attached {
             return None;
         }
-        self.inbound.ack_now().map(|up_to| Frame::Ack(Ack { up_to }))
+        let up_to = self.inbound.ack_now()?;
+        if self.fin_received.is_some_and(|fin| up_to >= fin) {
+            self.end_closed();
+        }
+        Some(Frame::Ack(Ack { up_to }))
     }
 
     /// The next application event, if any. Taking a message is what acknowledges it to the

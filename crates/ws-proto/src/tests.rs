@@ -360,3 +360,14 @@ fn close_is_a_handshake_that_survives_a_cut() {
     assert_eq!(a2.phase(), Phase::Ended(LostReason::Closed));
     assert_eq!(a2.poll_event(now), Some(Event::Lost(LostReason::Closed)));
 }
+
+#[test]
+fn a_goodbye_ack_of_the_peers_close_ends_the_session() {
+    let now = Instant::now();
+    let (mut a, mut b) = attached_pair(Config::default(), now);
+    a.close().unwrap();
+    pump(&mut a, &mut b, now);
+    assert_eq!(b.phase(), Phase::Attached, "the ack of the marker is still delayed");
+    assert_eq!(b.final_ack(), Some(Frame::Ack(Ack { up_to: 1 })));
+    assert_eq!(b.phase(), Phase::Ended(LostReason::Closed), "the connection closing acked it");
+}

@@ -38,12 +38,14 @@ impl StateCache {
     /// On first use, asks the server for everything after the cached version; from then on
     /// the session receives every change of the document.
     pub(crate) fn start(&self) {
-        if self.started.swap(true, Ordering::AcqRel) {
+        if self.started.load(Ordering::Acquire) {
             return;
         }
+        // Subscribed only once the request is queued: with a full buffer, the next call retries.
         if let Some(shared) = self.session.upgrade() {
             let version = self.doc.borrow().0;
-            send(&shared, &StateFrame::Sync { version }, WhenFull::Refuse);
+            let sent = send(&shared, &StateFrame::Sync { version }, WhenFull::Refuse);
+            self.started.store(sent, Ordering::Release);
         }
     }
 
