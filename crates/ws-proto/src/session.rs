@@ -192,6 +192,10 @@ impl Session {
             return None;
         }
         if let Some(frame) = self.control.pop_front() {
+            if self.control.is_empty() {
+                // Control frames are rare (a welcome, a refresh): an idle session keeps none.
+                self.control.shrink_to_fit();
+            }
             return Some(Transmit::Frame(frame));
         }
         if let Some(up_to) = self.inbound.poll_ack(now) {

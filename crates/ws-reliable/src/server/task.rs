@@ -83,7 +83,7 @@ async fn connected(
             _ = shutdown.wait_for(|down| *down) => None,
         }
     };
-    let end = counted(state, conn::run(ws, shared, codec, &*control, interrupt)).await;
+    let end = counted(state, Box::pin(conn::run(ws, shared, codec, &*control, interrupt))).await;
     match end {
         End::Interrupted(next) => next,
         end => {
