@@ -6,6 +6,11 @@ use std::time::Duration;
 use ws_reliable::{Client, ClientConfig, Server, ServerConfig, ServerHandle};
 use ws_reliable_tests::{Fault, Proxy};
 
+#[allow(dead_code)]
+mod support;
+
+use support::http_get;
+
 async fn echo_server(config: ServerConfig) -> (ServerHandle, std::net::SocketAddr) {
     let server = Server::builder().config(config).bind("127.0.0.1:0").await.unwrap();
     let addr = server.local_addr().unwrap();
@@ -72,18 +77,6 @@ async fn messages_survive_repeated_resets() {
     assert_eq!(received, expected, "exactly once, in order");
     assert!(proxy.accepted() >= 3, "the resets forced reconnects: {}", proxy.accepted());
     assert_eq!(server.sessions(), 1, "one session across all connections");
-}
-
-async fn http_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-    tcp.write_all(request.as_bytes()).await.unwrap();
-    let mut raw = String::new();
-    tcp.read_to_string(&mut raw).await.unwrap();
-    let status = raw[9..12].parse().unwrap();
-    let body = raw.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned();
-    (status, body)
 }
 
 #[tokio::test]

@@ -36,6 +36,7 @@ use scenario::{
     ClientReport, Delivery, ServerReport, States, TwoWay, bounded, connect, fast_client, inject_at,
     pace, parse, run_client, run_client_every, text,
 };
+use support::http_get;
 
 /// Messages each way in the single-fault scenarios.
 const N: u64 = 600;
@@ -450,19 +451,6 @@ async fn a_close_that_meets_a_reset_still_reaches_the_server() {
         server.wait_idle(IDLE).await;
     })
     .await;
-}
-
-/// One HTTP GET; the status and the body.
-async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-    tcp.write_all(request.as_bytes()).await.unwrap();
-    let mut raw = String::new();
-    tcp.read_to_string(&mut raw).await.unwrap();
-    let status = raw[9..12].parse().unwrap();
-    let body = raw.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned();
-    (status, body)
 }
 
 /// The health route's live figures once it reports healthy.

@@ -2,6 +2,7 @@
 //! real sockets on loopback, through the fault proxy where the network must misbehave.
 #![allow(clippy::unwrap_used)]
 
+#[allow(dead_code)]
 mod support;
 
 use std::collections::HashSet;

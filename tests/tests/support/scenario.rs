@@ -6,7 +6,6 @@
 //! padded to a fixed size), so loss, duplicates and reordering are found from what the
 //! applications received, independently of the library's sequence numbers.
 
-use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,20 +21,7 @@ use ws_reliable_tests::{Fault, Proxy};
 /// after an arbitrary byte count lands inside one almost always.
 pub(crate) const PAD: usize = 240;
 
-/// Runs `fut`, failing the test if it takes longer than `secs` seconds.
-pub(crate) async fn bounded<T>(secs: u64, fut: impl Future<Output = T>) -> T {
-    tokio::time::timeout(Duration::from_secs(secs), fut).await.expect("scenario timed out")
-}
-
-/// Polls `cond` until it holds; fails after `limit`. Only for state with no event to await
-/// (server counters, the proxy's accept count).
-pub(crate) async fn wait_until(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(start.elapsed() < limit, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-}
+pub(crate) use crate::support::{bounded, wait_until};
 
 /// The text of message `index` in the direction named by `prefix` (`u` or `d`).
 pub(crate) fn text(prefix: char, index: u64) -> String {
