@@ -201,3 +201,36 @@ async fn application_ids_are_deduplicated_across_sessions_of_a_subject() {
     assert_eq!(got, ["buy", "sell", "hold"]);
     assert!(tokio::time::timeout(Duration::from_millis(200), rx.recv()).await.is_err(), "no more");
 }
+
+#[tokio::test]
+async fn a_resume_with_a_wrong_token_or_an_unknown_session_is_refused_explicitly() {
+    use ws_proto::{Frame, Hello, LostReason, Resume};
+
+    let (server, addr) = echo_server(ServerConfig::default()).await;
+    let mut owner = support::raw_json(addr).await;
+    support::send_frame(&mut owner, &Frame::Hello(Hello::default())).await;
+    let Ok(Frame::Welcome(welcome)) = support::next_frame(&mut owner).await else {
+        panic!("no welcome");
+    };
+    let cases = [
+        (welcome.session.clone(), "not-the-token".to_owned(), LostReason::Unauthorized),
+        ("no-such-session".to_owned(), welcome.token.clone(), LostReason::Expired),
+    ];
+    for (session, token, expected) in cases {
+        let mut intruder = support::raw_json(addr).await;
+        let resume = Resume { session, token, last_received: 0 };
+        support::send_frame(&mut intruder, &Frame::Hello(Hello { resume: Some(resume) })).await;
+        match support::next_frame(&mut intruder).await {
+            Ok(Frame::SessionLost(lost)) => assert_eq!(lost.reason, expected),
+            other => panic!("expected session_lost {expected:?}, got {other:?}"),
+        }
+    }
+    // The owner's session is untouched: it still echoes.
+    let data = ws_proto::Data { seq: 1, ..ws_proto::Data::new("still mine") };
+    support::send_frame(&mut owner, &Frame::Data(data)).await;
+    match support::next_frame(&mut owner).await {
+        Ok(Frame::Data(echo)) => assert_eq!(echo.payload, ws_proto::Payload::from("still mine")),
+        other => panic!("expected the echo, got {other:?}"),
+    }
+    assert_eq!(server.sessions(), 1);
+}
