@@ -83,10 +83,8 @@ async fn create(mut attach: Attach<BoxIo>, principal: &Principal, state: Arc<Ser
     let info = SessionInfo { id: created.id.clone(), subject: principal.subject.clone() };
     spawn_handler(Session::new(Arc::clone(&shared), info, state.dedup.clone()), &state);
     let who = Identity { id: created.id, token: created.token };
-    tokio::spawn(task::run(who, shared, created.rx, Arc::clone(&state)));
-    // Boxed: the channel's slots then hold a pointer, not a whole WebSocket (tokio allocates
-    // its slots in blocks of 32, per session).
-    let _ = created.attach.send(Box::new(attach)).await;
+    let _ = created.mailbox.put(Box::new(attach));
+    tokio::spawn(task::run(who, shared, created.mailbox, Arc::clone(&state)));
 }
 
 /// A new session in this server's registry and in the store, or the frame refusing it.
@@ -125,7 +123,7 @@ async fn claim(
         state.sessions.route(&resume.session).ok_or(LostReason::Expired)
     });
     let sent = match route {
-        Ok(tx) => tx.send(Box::new(attach)).await.map_err(|e| *e.0),
+        Ok(mailbox) => mailbox.put(Box::new(attach)).map_err(|attach| *attach),
         Err(reason) => {
             metrics.inspect(|m| m.resume_lost(reason_label(reason)));
             return lost(&mut attach, reason).await;

@@ -1,4 +1,4 @@
-//! The sessions this server runs, and the channel that hands a new connection to each one's
+//! The sessions this server runs, and the mailbox that hands a new connection to each one's
 //! task. Ownership and resume tokens live in the [`crate::store::SessionStore`].
 
 use std::collections::HashMap;
@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 use rand::RngCore;
-use tokio::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tokio::sync::Notify;
 use ws_proto::Seq;
 
 use crate::codec::Codec;
@@ -35,10 +37,58 @@ impl<S> std::fmt::Debug for Attach<S> {
     }
 }
 
+/// A one-slot mailbox from the accept path to a session's task. A session needs one
+/// connection at a time, so a slot is enough (a channel's block of slots is the largest
+/// per-session allocation an idle server would otherwise hold).
+pub(crate) struct Mailbox<S> {
+    slot: Mutex<Option<Box<Attach<S>>>>,
+    notify: Notify,
+    closed: AtomicBool,
+}
+
+impl<S> Mailbox<S> {
+    fn new() -> Arc<Self> {
+        Arc::new(Self {
+            slot: Mutex::new(None),
+            notify: Notify::new(),
+            closed: AtomicBool::new(false),
+        })
+    }
+
+    /// Hands `attach` to the task; back to the caller once the session has ended. A newer
+    /// connection supersedes one the task has not taken yet (that one is closed by dropping).
+    pub(crate) fn put(&self, attach: Box<Attach<S>>) -> Result<(), Box<Attach<S>>> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(attach);
+        }
+        let superseded = self.slot.lock().replace(attach);
+        drop(superseded);
+        self.notify.notify_one();
+        Ok(())
+    }
+
+    /// The next connection. `notify_one` keeps a permit when nobody waits, so a connection
+    /// put between the check and the wait is not missed.
+    pub(crate) async fn take(&self) -> Box<Attach<S>> {
+        loop {
+            if let Some(attach) = self.slot.lock().take() {
+                return attach;
+            }
+            self.notify.notified().await;
+        }
+    }
+
+    /// The session ended: later connections are handed back, a pending one is dropped.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        drop(self.slot.lock().take());
+    }
+}
+
 /// One session as the registry knows it.
 pub(crate) struct Entry<S> {
     pub(crate) shared: Arc<Shared>,
-    pub(crate) attach: mpsc::Sender<Box<Attach<S>>>,
+    pub(crate) mailbox: Arc<Mailbox<S>>,
 }
 
 /// Every live session of a server.
@@ -51,8 +101,7 @@ pub(crate) struct Sessions<S> {
 pub(crate) struct Created<S> {
     pub(crate) id: String,
     pub(crate) token: String,
-    pub(crate) attach: mpsc::Sender<Box<Attach<S>>>,
-    pub(crate) rx: mpsc::Receiver<Box<Attach<S>>>,
+    pub(crate) mailbox: Arc<Mailbox<S>>,
 }
 
 impl<S> Sessions<S> {
@@ -67,15 +116,14 @@ impl<S> Sessions<S> {
             return None;
         }
         let (id, token) = (random_hex(16), random_hex(32));
-        let (tx, rx) = mpsc::channel(1);
-        let entry = Entry { shared, attach: tx.clone() };
-        map.insert(id.clone(), entry);
-        Some(Created { id, token, attach: tx, rx })
+        let mailbox = Mailbox::new();
+        map.insert(id.clone(), Entry { shared, mailbox: Arc::clone(&mailbox) });
+        Some(Created { id, token, mailbox })
     }
 
     /// Where to hand a connection for session `id`, if this server runs it.
-    pub(crate) fn route(&self, id: &str) -> Option<mpsc::Sender<Box<Attach<S>>>> {
-        self.map.lock().get(id).map(|entry| entry.attach.clone())
+    pub(crate) fn route(&self, id: &str) -> Option<Arc<Mailbox<S>>> {
+        self.map.lock().get(id).map(|entry| Arc::clone(&entry.mailbox))
     }
 
     /// Forgets a session (it ended).

@@ -4,11 +4,10 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
 use ws_proto::{ErrorFrame, Frame, Phase, Welcome};
 
 use crate::conn::{self, End};
-use crate::server::sessions::Attach;
+use crate::server::sessions::{Attach, Mailbox};
 use crate::server::state::{BoxIo, ServerState};
 use crate::shared::{Shared, now};
 
@@ -22,24 +21,25 @@ pub(crate) struct Identity {
 pub(crate) async fn run(
     who: Identity,
     shared: Arc<Shared>,
-    mut rx: mpsc::Receiver<Box<Attach<BoxIo>>>,
+    mailbox: Arc<Mailbox<BoxIo>>,
     state: Arc<ServerState>,
 ) {
-    let mut next = rx.recv().await;
+    let mut next = Some(mailbox.take().await);
     let mut epoch = 0;
     loop {
         next = match next.take() {
             Some(attach) if attach.epoch < epoch => stale(attach).await,
             Some(attach) => {
                 epoch = attach.epoch;
-                connected(attach, &who, &shared, &mut rx, &state).await
+                connected(attach, &who, &shared, &mailbox, &state).await
             }
-            None => detached(&shared, &mut rx).await,
+            None => detached(&shared, &mailbox).await,
         };
         if matches!(shared.with(|m| m.phase()), Phase::Ended(_)) {
             break;
         }
     }
+    mailbox.close();
     state.sessions.remove(&who.id);
     let reason = match shared.with(|m| m.phase()) {
         Phase::Ended(reason) => reason,
@@ -66,7 +66,7 @@ async fn connected(
     attach: Box<Attach<BoxIo>>,
     who: &Identity,
     shared: &Arc<Shared>,
-    rx: &mut mpsc::Receiver<Box<Attach<BoxIo>>>,
+    mailbox: &Mailbox<BoxIo>,
     state: &Arc<ServerState>,
 ) -> Option<Box<Attach<BoxIo>>> {
     let Attach { mut ws, peer_last, codec, control, counted: _counted, .. } = *attach;
@@ -79,7 +79,7 @@ async fn connected(
     let mut shutdown = state.shutdown.subscribe();
     let interrupt = async {
         tokio::select! {
-            next = rx.recv() => next,
+            next = mailbox.take() => Some(next),
             _ = shutdown.wait_for(|down| *down) => None,
         }
     };
@@ -126,14 +126,11 @@ fn welcome(
 /// Waits for a resume, or for the resume window to end (the session is then lost). A server
 /// shutdown does not end it: while the process lives, a client can still come back (to a
 /// server started again in the same process, or to this one if it keeps running).
-async fn detached(
-    shared: &Arc<Shared>,
-    rx: &mut mpsc::Receiver<Box<Attach<BoxIo>>>,
-) -> Option<Box<Attach<BoxIo>>> {
+async fn detached(shared: &Arc<Shared>, mailbox: &Mailbox<BoxIo>) -> Option<Box<Attach<BoxIo>>> {
     loop {
         let deadline = shared.with(|m| m.poll_timeout())?;
         tokio::select! {
-            next = rx.recv() => return next,
+            next = mailbox.take() => return Some(next),
             () = tokio::time::sleep_until(deadline.into()) => {
                 shared.with(|m| m.handle_timeout(now()));
                 shared.wake_app();
