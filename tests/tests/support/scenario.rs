@@ -175,29 +175,7 @@ async fn two_way(
     gap: Option<Duration>,
     sinks: Sinks,
 ) -> ws_reliable::Result<()> {
-    let send = async {
-        let mut sent = 0;
-        for i in 0..n {
-            if session.send(text('d', i)).await.is_err() {
-                break;
-            }
-            sent += 1;
-            wait(i, gap).await;
-        }
-        sent
-    };
-    let recv = async {
-        let mut got = Vec::new();
-        while (got.len() as u64) < n {
-            match session.recv().await {
-                Ok(Some(m)) => got.push(parse('u', m.text())),
-                Ok(None) => return (got, None),
-                Err(e) => return (got, Some(e)),
-            }
-        }
-        (got, None)
-    };
-    let (sent, (received, error)) = tokio::join!(send, recv);
+    let ClientReport { received, sent, error } = exchange(&session, ('d', 'u'), n, gap, None).await;
     let id = session.id().to_owned();
     let _ = sinks.reports.send(ServerReport { id: id.clone(), received, sent, error });
     let end = loop {
@@ -230,7 +208,7 @@ impl ClientReport {
 /// Sends `u0..u{n}` while receiving until `n` `d` messages arrived (or an error), counting
 /// arrivals in `progress`. The session stays open: the caller closes it.
 pub(crate) async fn run_client(client: &Client, n: u64, progress: &AtomicUsize) -> ClientReport {
-    exchange(client, n, None, progress).await
+    exchange(client.session(), ('u', 'd'), n, None, Some(progress)).await
 }
 
 /// Like [`run_client`], with `gap` between two sends.
@@ -240,19 +218,22 @@ pub(crate) async fn run_client_every(
     gap: Duration,
     progress: &AtomicUsize,
 ) -> ClientReport {
-    exchange(client, n, Some(gap), progress).await
+    exchange(client.session(), ('u', 'd'), n, Some(gap), Some(progress)).await
 }
 
+/// Sends `{out}0..{out}{n}` while receiving until `n` `{inn}` messages arrived (or an error),
+/// counting arrivals in `progress`: the traffic of either side of a scenario session.
 async fn exchange(
-    client: &Client,
+    session: &Session,
+    (out, inn): (char, char),
     n: u64,
     gap: Option<Duration>,
-    progress: &AtomicUsize,
+    progress: Option<&AtomicUsize>,
 ) -> ClientReport {
     let send = async {
         let mut sent = 0;
         for i in 0..n {
-            if client.send(text('u', i)).await.is_err() {
+            if session.send(text(out, i)).await.is_err() {
                 break;
             }
             sent += 1;
@@ -263,12 +244,12 @@ async fn exchange(
     let recv = async {
         let mut got = Vec::new();
         while (got.len() as u64) < n {
-            match client.recv().await {
-                Ok(Some(m)) => got.push(parse('d', m.text())),
+            match session.recv().await {
+                Ok(Some(m)) => got.push(parse(inn, m.text())),
                 Ok(None) => return (got, None),
                 Err(e) => return (got, Some(e)),
             }
-            progress.fetch_add(1, Ordering::SeqCst);
+            progress.inspect(|p| _ = p.fetch_add(1, Ordering::SeqCst));
         }
         (got, None)
     };
