@@ -4,6 +4,9 @@
 //! with code 4007.
 #![allow(clippy::unwrap_used)]
 
+#[allow(dead_code)]
+mod support;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -70,12 +73,7 @@ async fn server(config: ServerConfig) -> (ServerHandle, SocketAddr) {
         .await
         .unwrap();
     let addr = server.local_addr().unwrap();
-    let handle = server.start(|session| async move {
-        while let Some(message) = session.recv().await? {
-            session.send(message.payload).await?;
-        }
-        Ok(())
-    });
+    let handle = server.start(support::echo);
     (handle, addr)
 }
 

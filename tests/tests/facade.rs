@@ -14,12 +14,7 @@ use support::http_get;
 async fn echo_server(config: ServerConfig) -> (ServerHandle, std::net::SocketAddr) {
     let server = Server::builder().config(config).bind("127.0.0.1:0").await.unwrap();
     let addr = server.local_addr().unwrap();
-    let handle = server.start(|session| async move {
-        while let Some(message) = session.recv().await? {
-            session.send(message.payload).await?;
-        }
-        Ok(())
-    });
+    let handle = server.start(support::echo);
     (handle, addr)
 }
 

@@ -133,9 +133,18 @@ impl Echo {
     }
 }
 
+/// The plain echo handler: every message goes back, in order, until the session ends.
+pub(crate) async fn echo(session: Session) -> ws_reliable::Result<()> {
+    echo_each(&session, || {}).await
+}
+
 async fn echo_loop(session: &Session, stats: &Stats) -> ws_reliable::Result<()> {
+    echo_each(session, || _ = stats.received.fetch_add(1, Ordering::SeqCst)).await
+}
+
+async fn echo_each(session: &Session, on_message: impl Fn()) -> ws_reliable::Result<()> {
     while let Some(message) = session.recv().await? {
-        stats.received.fetch_add(1, Ordering::SeqCst);
+        on_message();
         session.send(message.payload).await?;
     }
     Ok(())
