@@ -243,6 +243,8 @@ export class ReliableClient extends Emitter<Events> {
     if (this.ended) return;
     const ws = new Ws(url, protocols);
     this.ws = ws;
+    this.lastSignOfLife = Date.now();
+    this.startWatchdog();
     ws.onopen = () => this.onOpen(ws);
     ws.onmessage = (ev) => this.onMessage(ws, ev.data);
     ws.onclose = (ev) => this.onClose(ws, ev.code);

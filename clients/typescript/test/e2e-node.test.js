@@ -18,7 +18,7 @@ test('1,000 echoes each way across resets and stalls: 0 lost, 0 duplicated, in o
   const acks = [];
   for (let i = 0; i < N; i++) {
     acks.push(client.send(`m${i}`));
-    if (i % 100 === 50) proxy.resetAll();
+    if (i % 100 === 50) { await waitUntil(() => client.state === 'open', 10_000, 'open'); proxy.resetAll(); }
     if (i % 250 === 125) proxy.stall(300);
     if (i % 20 === 0) await new Promise((r) => setTimeout(r, 5));
   }

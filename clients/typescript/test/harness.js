@@ -69,7 +69,7 @@ export async function startProxy(target) {
     connections: () => pairs.size,
     /** TCP-resets every connection through the proxy. */
     resetAll() {
-      faults.resets++;
+      if (pairs.size > 0) faults.resets++;
       for (const { client, upstream } of pairs) { client.resetAndDestroy(); upstream.resetAndDestroy(); }
       pairs.clear();
     },
