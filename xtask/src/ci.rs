@@ -1,7 +1,8 @@
 //! `cargo xtask ci`: the whole gate, in order, stopping at the first failure.
 //!
 //! Steps: `cargo fmt --all --check`, `cargo clippy --workspace --all-targets -- -D warnings`,
-//! lint-limits (in-process), `cargo test --workspace` (doc tests included), and
+//! lint-limits (in-process), `cargo test --workspace` (doc tests included), the TypeScript
+//! client's tests (`npm ci && npm test` in `clients/typescript`, after `cargo build -p wsr`), and
 //! `cargo deny check bans licenses sources`. Each step prints its name and duration.
 
 use std::path::Path;
@@ -16,6 +17,8 @@ enum Step {
     Cargo(&'static [&'static str]),
     /// The size lint, run in this process.
     LintLimits,
+    /// The TypeScript client's unit and browser tests ([`crate::browser`]).
+    Browser,
 }
 
 const STEPS: &[(&str, Step)] = &[
@@ -23,6 +26,7 @@ const STEPS: &[(&str, Step)] = &[
     ("clippy", Step::Cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])),
     ("lint-limits", Step::LintLimits),
     ("test", Step::Cargo(&["test", "--workspace"])),
+    ("browser", Step::Browser),
     ("deny", Step::Cargo(&["deny", "check", "bans", "licenses", "sources"])),
 ];
 
@@ -35,6 +39,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         let result = match step {
             Step::Cargo(args) => cargo_step(root, args),
             Step::LintLimits => lint_step(root),
+            Step::Browser => crate::browser::run(root),
         };
         let secs = step_started.elapsed().as_secs_f64();
         result.with_context(|| format!("step `{name}` failed after {secs:.1}s"))?;

@@ -6,6 +6,7 @@
 // This crate is a command-line tool: its output is the product, so printing is intended.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod browser;
 pub mod ci;
 pub mod lint;
 

@@ -12,7 +12,7 @@ Usage: cargo xtask <command>
 
 Commands:
   lint-limits   check file and function sizes (see docs/lint-limits.md)
-  ci            fmt, clippy, lint-limits, test, deny; stops at the first failure
+  ci            fmt, clippy, lint-limits, test, browser, deny; stops at the first failure
   help          print this message
 
 lint-limits exits 0 when clean, 1 on violations, 2 on parse or config errors.";
