@@ -94,3 +94,27 @@ test('chromium: resumes after the tab was offline longer than the heartbeat time
   assert.ok(s.resumed >= 1, `resumed ${s.resumed}`);
   await page.evaluate(() => window.c.close());
 });
+
+test('chromium: the demo page served by wsr at / shows the guarantee (counters, not pixels)', async () => {
+  const demo = await context.newPage();
+  await demo.goto(server.http + '/');
+  const text = (id) => demo.textContent(`#${id}`);
+  const until = async (pred, what) => {
+    for (let i = 0; i < 1000 && !(await pred()); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(await pred(), what);
+  };
+  await until(async () => (await text('state')) === 'open', 'demo connected');
+  await demo.fill('#chat-input', 'hello from the demo');
+  await demo.click('#chat-form button');
+  await until(async () => (await text('chat-log')).includes('hello from the demo'), 'chat echo');
+  await demo.click('#stream-start');
+  await until(async () => (await text('stream-status')).startsWith('chunk 2'), 'stream started');
+  await demo.click('#cut');
+  await until(async () => Number(await text('resumed')) >= 1 && (await text('state')) === 'open', 'resumed');
+  await until(async () => (await text('stream-status')) === 'complete, digest OK', 'stream complete');
+  await until(async () => (await text('sent')) === (await text('acked')), 'all acked');
+  assert.ok(Number(await text('delivered')) >= 201, `delivered ${await text('delivered')}`);
+  await demo.screenshot({ path: 'test-results/demo.png', fullPage: true });
+  console.log(`# demo: sent ${await text('sent')}, acked ${await text('acked')}, delivered ${await text('delivered')}, resumed ${await text('resumed')}, rtt ${await text('rtt')} ms; screenshot test-results/demo.png`);
+  await demo.close();
+});

@@ -44,7 +44,9 @@ mod sync;
 pub use client::{Client, ClientBuilder, ClientConfig, ConnState, TokenProvider};
 pub use codec::Codec;
 pub use error::{Error, Result};
-pub use server::{Io, MetricsRender, Server, ServerBuilder, ServerConfig, ServerHandle};
+pub use server::{
+    Io, MetricsRender, Server, ServerBuilder, ServerConfig, ServerHandle, StaticAsset, StaticRoute,
+};
 pub use session::{Message, Session, SessionInfo, StreamChunk, StreamWriter};
 pub use sync::SharedState;
 pub use ws_proto::{self as proto, LostReason, Payload, Seq};

@@ -28,6 +28,7 @@
 pub mod bench;
 pub mod chaos;
 pub mod client;
+pub mod demo;
 mod error;
 pub mod serve;
 

@@ -8,7 +8,7 @@
 //! - `/stream N` answers with a resumable stream of `N` chunks (an LLM-token demo);
 //! - anything else, text or binary, comes back unchanged.
 //!
-//! `GET /health/websocket` is served by the facade, `GET /metrics` (Prometheus text) by the
+//! `GET /` is the demo page ([`crate::demo`]). `GET /health/websocket` is served by the facade, `GET /metrics` (Prometheus text) by the
 //! recorder this binary installs. Ctrl-C stops accepting and disconnects every connection
 //! ("going away").
 
@@ -117,7 +117,7 @@ impl Rooms {
 /// Serves until Ctrl-C, then shuts down gracefully.
 pub async fn run(config: ServeConfig) -> Result<()> {
     let (handle, addr) = start_with(&config, prometheus()).await?;
-    tracing::info!(%addr, auth = config.jwt_secret.is_some(), "wsr serve: ws://{addr}/ws");
+    tracing::info!(%addr, auth = config.jwt_secret.is_some(), "wsr serve: ws://{addr}/ws, demo http://{addr}/");
     tokio::signal::ctrl_c().await?;
     tracing::info!(sessions = handle.sessions(), "Ctrl-C: shutting down");
     handle.shutdown();
@@ -163,6 +163,7 @@ pub async fn start_with(
     let mut server_config =
         ServerConfig::default().resume_window(Duration::from_millis(config.resume_window_ms));
     server_config.metrics_route = metrics;
+    server_config.static_route = Some(crate::demo::route());
     let mut builder = Server::builder().config(server_config);
     if let Some(secret) = &config.jwt_secret {
         builder = builder.auth(Jwt::hs256(secret));

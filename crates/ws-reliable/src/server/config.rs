@@ -9,6 +9,19 @@ use crate::error::{Error, Result};
 /// Renders the `GET /metrics` body.
 pub type MetricsRender = std::sync::Arc<dyn Fn() -> String + Send + Sync>;
 
+/// A static file served for a `GET` path no other route matched (see
+/// [`ServerConfig::static_route`]).
+#[derive(Clone, Copy, Debug)]
+pub struct StaticAsset {
+    /// The `Content-Type` header.
+    pub content_type: &'static str,
+    /// The body.
+    pub body: &'static [u8],
+}
+
+/// Looks up the [`StaticAsset`] for a request path; `None` answers 404.
+pub type StaticRoute = std::sync::Arc<dyn Fn(&str) -> Option<StaticAsset> + Send + Sync>;
+
 /// Server settings. Every default is stated on its field.
 #[derive(Clone)]
 #[non_exhaustive]
@@ -55,6 +68,9 @@ pub struct ServerConfig {
     /// Serve `GET /metrics` with what this returns (e.g. a Prometheus handle's `render`, set
     /// by a binary that installed the recorder). Default none: no route.
     pub metrics_route: Option<MetricsRender>,
+    /// Fallback for `GET` paths no other route matches (e.g. a demo page at `/`), checked
+    /// after the WebSocket, health and metrics paths. Default none: such paths answer 404.
+    pub static_route: Option<StaticRoute>,
     /// How often the health checks run. Default 5 s.
     pub health_interval: Duration,
     /// Accept state-sync messages (one shared JSON document per subject). Default on.
@@ -88,6 +104,7 @@ impl Default for ServerConfig {
             state_history: state_sync::HistoryConfig::default(),
             metrics: true,
             metrics_route: None,
+            static_route: None,
             health_interval: Duration::from_secs(5),
             refresh_lead: Duration::from_secs(30),
             refresh_grace: Duration::from_secs(10),

@@ -56,6 +56,10 @@ async fn route(
             health::respond(&state)
         }
         Method::GET if path == "/metrics" => health::metrics(&state),
+        Method::GET => match state.config.static_route.as_ref().and_then(|find| find(path)) {
+            Some(asset) => static_asset(asset),
+            None => text(StatusCode::NOT_FOUND, "not found"),
+        },
         _ => text(StatusCode::NOT_FOUND, "not found"),
     }
 }
@@ -164,6 +168,13 @@ pub(crate) fn text(status: StatusCode, body: &str) -> HttpResponse {
     let mut response = Response::new(Full::new(Bytes::from(body.to_owned())));
     *response.status_mut() = status;
     let kind = HeaderValue::from_static("text/plain; charset=utf-8");
+    response.headers_mut().insert(header::CONTENT_TYPE, kind);
+    response
+}
+
+fn static_asset(asset: crate::server::StaticAsset) -> HttpResponse {
+    let mut response = Response::new(Full::new(Bytes::from_static(asset.body)));
+    let kind = HeaderValue::from_static(asset.content_type);
     response.headers_mut().insert(header::CONTENT_TYPE, kind);
     response
 }

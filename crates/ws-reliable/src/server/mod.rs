@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio::sync::watch;
 
-pub use config::{MetricsRender, ServerConfig};
+pub use config::{MetricsRender, ServerConfig, StaticAsset, StaticRoute};
 pub(crate) use config::{check_message_size, websocket_config};
 pub use state::Io;
 

@@ -1,0 +1,2 @@
+export { ReliableClient, ReliableError } from './client.js';
+export * from './codec.js';
