@@ -18,6 +18,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use ws_proto::{Data, ErrorCode, ErrorFrame, Frame, LostReason, Phase, Transmit};
 
+use crate::close::{MESSAGE_TOO_BIG, TransportClose, transport_close};
 use crate::codec::{Codec, Incoming};
 use crate::shared::{Shared, now};
 
@@ -59,6 +60,8 @@ pub(crate) enum End<T> {
     Protocol(ws_proto::Error),
     /// This side closed the connection with a code and reason (e.g. credentials expired).
     Closed(ErrorCode, String),
+    /// The peer broke the WebSocket protocol (RFC 6455 close code, no error frame).
+    Transport(TransportClose),
     /// The session ended; the peer was told.
     Ended,
     /// The caller's interrupt fired (a takeover or a shutdown).
@@ -73,6 +76,7 @@ impl<T> End<T> {
             End::Silent => "heartbeat_timeout",
             End::Protocol(_) => "protocol_error",
             End::Closed(..) => "closed_by_server",
+            End::Transport(_) => "transport_error",
             End::Ended => "session_ended",
             End::Interrupted(_) => "takeover_or_shutdown",
         }
@@ -187,17 +191,16 @@ where
     End::PeerClosed(None)
 }
 
-/// A read error ends the connection; a message over the size limit also ends the session,
-/// because the peer would resend the same frame after every resume.
+/// A read error ends the connection, with an RFC 6455 close code when the peer broke the
+/// WebSocket protocol; a message over the size limit also ends the session, because the
+/// peer would resend the same frame after every resume (it is told by `session_lost`).
 fn read_error<T>(e: tokio_tungstenite::tungstenite::Error, shared: &Arc<Shared>) -> End<T> {
-    use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
-    match e {
-        WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => {
-            shared.with(|m| m.lose(LostReason::ProtocolViolation));
-            End::Protocol(ws_proto::Error::TooLarge { size, limit: max_size })
-        }
-        _ => End::PeerClosed(None),
+    let Some(close) = transport_close(&e) else { return End::PeerClosed(None) };
+    tracing::debug!(error = %e, code = close.code, "WebSocket protocol error from the peer");
+    if close.code == MESSAGE_TOO_BIG {
+        shared.with(|m| m.lose(LostReason::ProtocolViolation));
     }
+    End::Transport(close)
 }
 
 /// Applies the peer's rate limit to data frames and counts them.
@@ -331,6 +334,7 @@ fn close_code<T>(end: &End<T>) -> (CloseCode, String) {
         End::Silent => (library(ErrorCode::HeartbeatTimeout), "heartbeat timeout".to_owned()),
         End::Protocol(e) => (library(e.code()), "protocol error".to_owned()),
         End::Closed(code, reason) => (library(*code), reason.clone()),
+        End::Transport(close) => (CloseCode::from(close.code), close.reason.to_owned()),
         End::Ended => (CloseCode::Normal, "session ended".to_owned()),
         End::Interrupted(_) => (CloseCode::Away, "going away".to_owned()),
     }

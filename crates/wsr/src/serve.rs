@@ -39,11 +39,30 @@ pub struct ServeConfig {
     /// Default 120000 (2 min).
     #[arg(long, default_value_t = 120_000)]
     pub resume_window_ms: u64,
+    /// An origin allowed to open a WebSocket (`Origin` header, e.g. `https://app.example`);
+    /// repeat for several. Default none: any origin (set it for browsers on the internet).
+    #[arg(long = "allowed-origin")]
+    pub allowed_origins: Vec<String>,
+    /// An accepted JWT `aud`; repeat for several. When given, `aud` is required. Default
+    /// none: `aud` is not checked. Needs `--jwt-secret`.
+    #[arg(long = "jwt-audience", requires = "jwt_secret")]
+    pub jwt_audiences: Vec<String>,
+    /// An accepted JWT `iss`; repeat for several. When given, `iss` is required. Default
+    /// none: `iss` is not checked. Needs `--jwt-secret`.
+    #[arg(long = "jwt-issuer", requires = "jwt_secret")]
+    pub jwt_issuers: Vec<String>,
 }
 
 impl Default for ServeConfig {
     fn default() -> Self {
-        Self { addr: "127.0.0.1:9000".to_owned(), jwt_secret: None, resume_window_ms: 120_000 }
+        Self {
+            addr: "127.0.0.1:9000".to_owned(),
+            jwt_secret: None,
+            resume_window_ms: 120_000,
+            allowed_origins: Vec::new(),
+            jwt_audiences: Vec::new(),
+            jwt_issuers: Vec::new(),
+        }
     }
 }
 
@@ -160,18 +179,25 @@ pub async fn start_with(
     config: &ServeConfig,
     metrics: Option<MetricsRender>,
 ) -> Result<(ServerHandle, SocketAddr)> {
-    let mut server_config =
-        ServerConfig::default().resume_window(Duration::from_millis(config.resume_window_ms));
+    let mut server_config = ServerConfig::default()
+        .resume_window(Duration::from_millis(config.resume_window_ms))
+        .allowed_origins(config.allowed_origins.iter().cloned());
     server_config.metrics_route = metrics;
     let mut builder = Server::builder().config(server_config);
     if let Some(secret) = &config.jwt_secret {
-        builder = builder.auth(Jwt::hs256(secret));
+        builder = builder.auth(jwt(secret, config));
     }
     let server = builder.bind(config.addr.as_str()).await?;
     let addr = server.local_addr()?;
     let rooms = Rooms::default();
     let handle = server.start(move |session| relay(session, rooms.clone()));
     Ok((handle, addr))
+}
+
+/// The HS256 verifier with the configured audiences and issuers.
+fn jwt(secret: &str, config: &ServeConfig) -> Jwt {
+    let jwt = config.jwt_audiences.iter().fold(Jwt::hs256(secret), |jwt, aud| jwt.audience(aud));
+    config.jwt_issuers.iter().fold(jwt, |jwt, iss| jwt.issuer(iss))
 }
 
 /// Sends `chunks` chunks as one stream `id`, one every `pace` (like tokens from a model),

@@ -11,6 +11,7 @@ use ws_proto::{
 };
 
 use crate::auth::Principal;
+use crate::close::{TransportClose, transport_close};
 use crate::codec::{Codec, Incoming};
 use crate::server::control::ServerControl;
 use crate::server::sessions::{Attach, Created};
@@ -27,7 +28,10 @@ pub(crate) async fn accept(mut ws: WebSocketStream<BoxIo>, up: Upgraded, state: 
         .await
     {
         Ok(Ok(hello)) => hello,
-        Ok(Err(e)) => return refuse(&mut ws, codec, error_frame(e.code(), &e.to_string())).await,
+        Ok(Err(HelloError::Protocol(e))) => {
+            return refuse(&mut ws, codec, error_frame(e.code(), &e.to_string())).await;
+        }
+        Ok(Err(HelloError::Transport(close))) => return refuse_transport(&mut ws, close).await,
         Err(_) => {
             return refuse(&mut ws, codec, error_frame(ErrorCode::Unexpected, "no hello in time"))
                 .await;
@@ -56,23 +60,34 @@ pub(crate) async fn refuse(ws: &mut WebSocketStream<BoxIo>, codec: Codec, frame:
     let _ = ws.close(Some(CloseFrame { code, reason: "refused".into() })).await;
 }
 
-async fn read_hello(
-    ws: &mut WebSocketStream<BoxIo>,
-    codec: Codec,
-) -> Result<Hello, ws_proto::Error> {
+/// Closes with the RFC 6455 code for a WebSocket-layer violation (no error frame), or just
+/// drops a connection that failed.
+async fn refuse_transport(ws: &mut WebSocketStream<BoxIo>, close: Option<TransportClose>) {
+    if let Some(close) = close {
+        let frame = CloseFrame { code: CloseCode::from(close.code), reason: close.reason.into() };
+        let _ = ws.close(Some(frame)).await;
+    }
+}
+
+/// Why no hello arrived: the peer broke the reliable protocol, or the WebSocket one.
+enum HelloError {
+    Protocol(ws_proto::Error),
+    Transport(Option<TransportClose>),
+}
+
+async fn read_hello(ws: &mut WebSocketStream<BoxIo>, codec: Codec) -> Result<Hello, HelloError> {
     while let Some(message) = ws.next().await {
-        let message = message.map_err(|e| ws_proto::Error::Malformed(e.to_string()))?;
+        let message = message.map_err(|e| HelloError::Transport(transport_close(&e)))?;
+        let unexpected = |why| Err(HelloError::Protocol(ws_proto::Error::Unexpected(why)));
         match codec.decode(message) {
             Incoming::Frame(Frame::Hello(hello)) => return Ok(hello),
-            Incoming::Frame(_) => {
-                return Err(ws_proto::Error::Unexpected("the first frame must be hello"));
-            }
+            Incoming::Frame(_) => return unexpected("the first frame must be hello"),
             Incoming::Alive => continue,
             Incoming::Close(_) => break,
-            Incoming::Malformed(e) => return Err(e),
+            Incoming::Malformed(e) => return Err(HelloError::Protocol(e)),
         }
     }
-    Err(ws_proto::Error::Unexpected("closed before hello"))
+    Err(HelloError::Protocol(ws_proto::Error::Unexpected("closed before hello")))
 }
 
 async fn create(mut attach: Attach<BoxIo>, principal: &Principal, state: Arc<ServerState>) {
