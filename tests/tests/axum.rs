@@ -1,6 +1,7 @@
 //! The reliable endpoint mounted in an axum app (the `axum_app` example itself, included
 //! below), over loopback: the app's REST route and the reliable endpoint share one listener,
 //! the app's middleware authenticates both, and the app's graceful shutdown stops both.
+#![allow(clippy::unwrap_used)]
 
 use std::net::SocketAddr;
 
@@ -12,7 +13,7 @@ mod support;
 
 use support::{bounded, fast_reconnect, http_get, url};
 
-#[allow(dead_code, unreachable_pub, clippy::print_stdout)]
+#[allow(dead_code, unreachable_pub)]
 #[path = "../../crates/ws-reliable/examples/axum_app.rs"]
 mod axum_app;
 

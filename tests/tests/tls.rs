@@ -1,6 +1,7 @@
 //! TLS on both ends over loopback, with a certificate made at test time (rcgen): a session
 //! resumes across resets through `wss://`, and a certificate the client does not trust is
 //! refused with a clear error.
+#![allow(clippy::unwrap_used)]
 
 use std::net::SocketAddr;
 use std::time::Duration;

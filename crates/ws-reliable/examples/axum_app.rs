@@ -86,6 +86,7 @@ async fn echo(session: Session) -> ws_reliable::Result<()> {
     Ok(())
 }
 
+#[allow(clippy::print_stdout)]
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let addr = SocketAddr::from(([127, 0, 0, 1], 3000));

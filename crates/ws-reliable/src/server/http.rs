@@ -68,13 +68,9 @@ async fn upgrade<B>(
     let Some(key) = websocket_key(&req) else {
         return text(StatusCode::BAD_REQUEST, "expected a WebSocket upgrade");
     };
-    // Mounted in another server, the connection is counted (and limited) from its upgrade.
-    let counted = match counted {
+    let counted = match count(counted, &state) {
         Some(counted) => counted,
-        None if state.connections.get() >= state.config.max_connections => {
-            return text(StatusCode::SERVICE_UNAVAILABLE, "connection limit reached");
-        }
-        None => Counted::new(&state.connections),
+        None => return text(StatusCode::SERVICE_UNAVAILABLE, "connection limit reached"),
     };
     let origin = header_str(&req, header::ORIGIN).map(str::to_owned);
     if !origin_allowed(&state.config.allowed_origins, origin.as_deref()) {
@@ -85,18 +81,27 @@ async fn upgrade<B>(
     let credentials = Credentials { token: token(&req, &offered), origin, principal };
     let principal = match state.auth.authenticate(&credentials).await {
         Ok(principal) => principal,
-        Err(e) => {
-            return text(
-                StatusCode::from_u16(e.status).unwrap_or(StatusCode::UNAUTHORIZED),
-                &e.reason,
-            );
-        }
+        Err(e) => return refused(&e),
     };
     let codec = offered.iter().find_map(|p| Codec::from_subprotocol(p));
     let on_upgrade = hyper::upgrade::on(&mut req);
     let upgraded = Upgraded { principal, codec: codec.unwrap_or(Codec::Json), counted };
     tokio::spawn(finish_upgrade(on_upgrade, upgraded, state));
     switching_protocols(&key, codec)
+}
+
+fn refused(e: &crate::auth::AuthError) -> HttpResponse {
+    text(StatusCode::from_u16(e.status).unwrap_or(StatusCode::UNAUTHORIZED), &e.reason)
+}
+
+/// Mounted in another server, a connection is counted (and limited) from its upgrade;
+/// `None` over `max_connections`.
+fn count(counted: Option<Arc<Counted>>, state: &ServerState) -> Option<Arc<Counted>> {
+    match counted {
+        Some(counted) => Some(counted),
+        None if state.connections.get() >= state.config.max_connections => None,
+        None => Some(Counted::new(&state.connections)),
+    }
 }
 
 /// Once hyper hands over the upgraded connection: the WebSocket, then the session.
