@@ -47,6 +47,10 @@ pub(crate) trait Control: Send + Sync {
     fn metrics(&self) -> Option<&ws_metrics::Metrics> {
         None
     }
+    /// The silence watchdog found the peer alive (heartbeat cadence, never per frame).
+    fn alive(&self, _now: Instant) {}
+    /// The connection is ending: the goodbye is about to be written.
+    fn closing(&self) {}
 }
 
 /// Why a connection ended. The session is detached in every case but `Ended`.
@@ -99,9 +103,10 @@ where
     let end = tokio::select! {
         end = read_loop(&mut stream, shared, codec, control) => end,
         end = write_loop(&mut sink, shared, codec, control) => end,
-        end = watchdog(shared) => end,
+        end = watchdog(shared, control) => end,
         value = interrupt => End::Interrupted(value),
     };
+    control.closing();
     // A peer that stopped reading must not hold the goodbye (or this task) forever.
     let error = match &end {
         End::Protocol(e) => {
@@ -145,20 +150,22 @@ async fn goodbye<S>(
 
 /// Ends the connection when the peer goes silent, even while the writer is blocked on a
 /// peer that stopped reading (the writer's own timers cannot fire then).
-async fn watchdog<T>(shared: &Arc<Shared>) -> End<T> {
+async fn watchdog<T>(shared: &Arc<Shared>, control: &dyn Control) -> End<T> {
     loop {
         let Some(deadline) = shared.with(|m| m.silence_deadline()) else {
             return std::future::pending().await;
         };
         tokio::time::sleep_until(deadline.into()).await;
+        let now = now();
         let phase = shared.with(|m| {
-            m.handle_timeout(now());
+            m.handle_timeout(now);
             m.phase()
         });
         if let Phase::Detached(_) = phase {
             shared.wake_app();
             return End::Silent;
         }
+        control.alive(now);
     }
 }
 
