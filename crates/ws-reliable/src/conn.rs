@@ -18,6 +18,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use ws_proto::{Data, ErrorCode, ErrorFrame, Frame, LostReason, Phase, Transmit};
 
+use crate::close::{TransportClose, transport_close};
 use crate::codec::{Codec, Incoming};
 use crate::shared::{Shared, now};
 
@@ -61,6 +62,9 @@ pub(crate) enum End<T> {
     Silent,
     /// The peer broke the protocol; it was told with an error frame.
     Protocol(ws_proto::Error),
+    /// The peer broke the WebSocket layer (RFC 6455); closed with that RFC code and reason,
+    /// without an error frame.
+    Transport(TransportClose),
     /// This side closed the connection with a code and reason (e.g. credentials expired).
     Closed(ErrorCode, String),
     /// The session ended; the peer was told.
@@ -76,6 +80,7 @@ impl<T> End<T> {
             End::PeerClosed(_) => "peer_closed",
             End::Silent => "heartbeat_timeout",
             End::Protocol(_) => "protocol_error",
+            End::Transport(_) => "transport_error",
             End::Closed(..) => "closed_by_server",
             End::Ended => "session_ended",
             End::Interrupted(_) => "takeover_or_shutdown",
@@ -184,7 +189,7 @@ where
                 shared.with(|m| m.on_activity(now()));
                 continue;
             }
-            Incoming::Close(code) => return End::PeerClosed(code),
+            Incoming::Close(code) => return answer_close(stream, code).await,
             Incoming::Malformed(e) => return End::Protocol(e),
         };
         if let Err(e) = on_frame(frame, shared, control) {
@@ -194,17 +199,29 @@ where
     End::PeerClosed(None)
 }
 
-/// A read error ends the connection; a message over the size limit also ends the session,
+/// Answers the peer's close frame (RFC 6455 §5.5.1): tungstenite queued the reply, and writes
+/// it out on the next read, which then reports the end of the stream. Nothing may follow it,
+/// so the goodbye's frames are refused by tungstenite after this.
+async fn answer_close<S, T>(
+    stream: &mut futures_util::stream::SplitStream<WebSocketStream<S>>,
+    code: Option<u16>,
+) -> End<T>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let _ = tokio::time::timeout(GOODBYE_TIMEOUT, stream.next()).await;
+    End::PeerClosed(code)
+}
+
+/// A read error ends the connection: with the RFC 6455 code for a violation of the WebSocket
+/// layer, silently for the network's. A message over the size limit also ends the session,
 /// because the peer would resend the same frame after every resume.
 fn read_error<T>(e: tokio_tungstenite::tungstenite::Error, shared: &Arc<Shared>) -> End<T> {
-    use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
-    match e {
-        WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => {
-            shared.with(|m| m.lose(LostReason::ProtocolViolation));
-            End::Protocol(ws_proto::Error::TooLarge { size, limit: max_size })
-        }
-        _ => End::PeerClosed(None),
+    let Some(close) = transport_close(&e) else { return End::PeerClosed(None) };
+    if close.too_large {
+        shared.with(|m| m.lose(LostReason::ProtocolViolation));
     }
+    End::Transport(close)
 }
 
 /// Applies the peer's rate limit to data frames and counts them.
@@ -337,6 +354,7 @@ fn close_code<T>(end: &End<T>) -> (CloseCode, String) {
         End::PeerClosed(_) => (CloseCode::Normal, String::new()),
         End::Silent => (library(ErrorCode::HeartbeatTimeout), "heartbeat timeout".to_owned()),
         End::Protocol(e) => (library(e.code()), "protocol error".to_owned()),
+        End::Transport(c) => (CloseCode::from(c.code), c.reason.clone()),
         End::Closed(code, reason) => (library(*code), reason.clone()),
         End::Ended => (CloseCode::Normal, "session ended".to_owned()),
         End::Interrupted(_) => (CloseCode::Away, "going away".to_owned()),

@@ -32,6 +32,7 @@
 
 pub mod auth;
 mod client;
+mod close;
 mod codec;
 mod common;
 mod conn;
