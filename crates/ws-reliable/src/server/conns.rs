@@ -1,6 +1,6 @@
 //! The server's connection registry, on `conn-state`.
 //!
-//! Every WebSocket that carries (or is about to carry) a session is tracked from its upgrade:
+//! Every WebSocket that carries (or is about to carry) a session is tracked from its `hello`:
 //! `Active` while it runs, `Closing` while its goodbye is written, then removed as `Closed`.
 //! Nothing here is on the per-frame path: a connection registers once, its silence watchdog
 //! touches it at heartbeat cadence (at most once per heartbeat interval + timeout), and it

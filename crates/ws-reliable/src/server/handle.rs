@@ -84,7 +84,8 @@ impl ServerHandle {
     }
 
     /// Serves an already-accepted connection (HTTP and upgrade), for callers that run their
-    /// own accept loop (and, say, their own TLS).
+    /// own accept loop (and, say, their own TLS). Set `TCP_NODELAY` on a TCP stream first
+    /// (the standalone listener does): acks and small messages should not wait for Nagle.
     pub fn serve_connection(&self, io: impl crate::Io) {
         let state = Arc::clone(&self.state);
         let counted = Counted::new(&state.connections);
