@@ -32,8 +32,9 @@
 
 pub mod auth;
 mod client;
-pub mod close;
+mod close;
 mod codec;
+mod common;
 mod conn;
 mod error;
 mod server;
@@ -41,11 +42,15 @@ mod session;
 mod shared;
 pub mod store;
 mod sync;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 pub use client::{Client, ClientBuilder, ClientConfig, ConnState, TokenProvider};
 pub use codec::Codec;
 pub use error::{Error, Result};
-pub use server::{Io, MetricsRender, Server, ServerBuilder, ServerConfig, ServerHandle};
+pub use server::{
+    Io, MetricsRender, ReliableService, Server, ServerBuilder, ServerConfig, ServerHandle,
+};
 pub use session::{Message, Session, SessionInfo, StreamChunk, StreamWriter};
 pub use sync::SharedState;
 pub use ws_proto::{self as proto, LostReason, Payload, Seq};

@@ -51,6 +51,13 @@ pub struct ServeConfig {
     /// none: `iss` is not checked. Needs `--jwt-secret`.
     #[arg(long = "jwt-issuer", requires = "jwt_secret")]
     pub jwt_issuers: Vec<String>,
+    /// PEM certificate chain: with `--tls-key`, serve `wss://` (TLS 1.2/1.3, rustls).
+    /// Default none: plain `ws://`.
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1) of `--tls-cert`. Default none.
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
 }
 
 impl Default for ServeConfig {
@@ -62,7 +69,16 @@ impl Default for ServeConfig {
             allowed_origins: Vec::new(),
             jwt_audiences: Vec::new(),
             jwt_issuers: Vec::new(),
+            tls_cert: None,
+            tls_key: None,
         }
+    }
+}
+
+impl ServeConfig {
+    /// The URL scheme clients use: `wss` with TLS, else `ws`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls_cert.is_some() { "wss" } else { "ws" }
     }
 }
 
@@ -136,7 +152,8 @@ impl Rooms {
 /// Serves until Ctrl-C, then shuts down gracefully.
 pub async fn run(config: ServeConfig) -> Result<()> {
     let (handle, addr) = start_with(&config, prometheus()).await?;
-    tracing::info!(%addr, auth = config.jwt_secret.is_some(), "wsr serve: ws://{addr}/ws");
+    let scheme = config.scheme();
+    tracing::info!(%addr, auth = config.jwt_secret.is_some(), "wsr serve: {scheme}://{addr}/ws");
     tokio::signal::ctrl_c().await?;
     tracing::info!(sessions = handle.sessions(), "Ctrl-C: shutting down");
     handle.shutdown();
@@ -186,6 +203,10 @@ pub async fn start_with(
     let mut builder = Server::builder().config(server_config);
     if let Some(secret) = &config.jwt_secret {
         builder = builder.auth(jwt(secret, config));
+    }
+    if let (Some(cert), Some(key)) = (&config.tls_cert, &config.tls_key) {
+        let (cert, key) = (std::fs::read(cert)?, std::fs::read(key)?);
+        builder = builder.tls(ws_reliable::tls::server_config(&cert, &key)?);
     }
     let server = builder.bind(config.addr.as_str()).await?;
     let addr = server.local_addr()?;
