@@ -100,7 +100,10 @@ async fn health_reports_checks_figures_and_metrics() {
     assert_eq!(json["server"]["sessions"], 1);
     assert_eq!(json["server"]["attached"], 1);
     assert!(json["metrics"]["messages"]["received"].as_u64().unwrap() >= 1, "{body}");
-    assert_eq!(json["checks"].as_array().unwrap().len(), 3);
+    assert_eq!(json["checks"].as_array().unwrap().len(), 4);
+    let registry = &json["server"]["registry"];
+    assert_eq!(registry["states"]["active"], 1, "the conn-state registry tracks the connection");
+    assert_eq!(registry["states"]["failed"], 0);
     assert_eq!(http_get(addr, "/metrics").await, (200, "wsr_up 1\n".to_owned()));
     assert_eq!(http_get(addr, "/nope").await.0, 404);
 }

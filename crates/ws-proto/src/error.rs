@@ -83,14 +83,15 @@ pub enum Error {
         /// Bytes buffered.
         bytes: usize,
     },
-    /// A message larger than the whole replay buffer can never be sent (caller bug, or raise
-    /// the buffer bound).
-    #[error("message of {size} bytes exceeds the replay buffer of {limit} bytes")]
+    /// A message over the payload limit (`min(max_payload, max_buffered_bytes)`): refused by
+    /// `send` at once (caller bug, or raise the limit), and from the peer it ends the session,
+    /// because the peer would resend it after every resume.
+    #[error("message of {size} bytes exceeds the message-size limit of {limit} bytes")]
     TooLarge {
         /// The message's payload size.
         size: usize,
         /// The largest payload accepted (`max_payload`, or the replay buffer's byte bound if
-        /// smaller; the WebSocket message limit when it comes from the peer).
+        /// smaller), the same in both directions.
         limit: usize,
     },
     /// A message id or stream id longer than [`crate::MAX_ID_LEN`] bytes (caller bug).

@@ -325,6 +325,21 @@ fn oversized_payloads_and_ids_are_refused_at_send() {
 }
 
 #[test]
+fn a_received_payload_over_our_own_send_limit_ends_the_session() {
+    let now = Instant::now();
+    let config = Config { max_payload: 10, ..Config::default() };
+    let (mut a, _) = attached_pair(config, now);
+    let at_limit = Data { seq: 1, ..Data::new("0123456789") };
+    assert_eq!(a.handle_frame(Frame::Data(at_limit), now).unwrap(), None);
+    let over = Data { seq: 2, ..Data::new("01234567890") };
+    let err = a.handle_frame(Frame::Data(over), now).unwrap_err();
+    assert!(matches!(err, Error::TooLarge { size: 11, limit: 10 }), "{err}");
+    assert_eq!(a.phase(), Phase::Ended(LostReason::ProtocolViolation));
+    let told = a.poll_transmit(now);
+    assert!(matches!(told, Some(Transmit::Frame(Frame::SessionLost(_)))), "{told:?}");
+}
+
+#[test]
 fn close_is_a_handshake_that_survives_a_cut() {
     let now = Instant::now();
     let (mut a, mut b) = attached_pair(Config::default(), now);

@@ -18,6 +18,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use ws_proto::{Data, ErrorCode, ErrorFrame, Frame, LostReason, Phase, Transmit};
 
+use crate::close::{TransportClose, transport_close};
 use crate::codec::{Codec, Incoming};
 use crate::shared::{Shared, now};
 
@@ -46,6 +47,10 @@ pub(crate) trait Control: Send + Sync {
     fn metrics(&self) -> Option<&ws_metrics::Metrics> {
         None
     }
+    /// The silence watchdog found the peer alive (heartbeat cadence, never per frame).
+    fn alive(&self, _now: Instant) {}
+    /// The connection is ending: the goodbye is about to be written.
+    fn closing(&self) {}
 }
 
 /// Why a connection ended. The session is detached in every case but `Ended`.
@@ -57,6 +62,9 @@ pub(crate) enum End<T> {
     Silent,
     /// The peer broke the protocol; it was told with an error frame.
     Protocol(ws_proto::Error),
+    /// The peer broke the WebSocket layer (RFC 6455); closed with that RFC code and reason,
+    /// without an error frame.
+    Transport(TransportClose),
     /// This side closed the connection with a code and reason (e.g. credentials expired).
     Closed(ErrorCode, String),
     /// The session ended; the peer was told.
@@ -72,6 +80,7 @@ impl<T> End<T> {
             End::PeerClosed(_) => "peer_closed",
             End::Silent => "heartbeat_timeout",
             End::Protocol(_) => "protocol_error",
+            End::Transport(_) => "transport_error",
             End::Closed(..) => "closed_by_server",
             End::Ended => "session_ended",
             End::Interrupted(_) => "takeover_or_shutdown",
@@ -94,9 +103,10 @@ where
     let end = tokio::select! {
         end = read_loop(&mut stream, shared, codec, control) => end,
         end = write_loop(&mut sink, shared, codec, control) => end,
-        end = watchdog(shared) => end,
+        end = watchdog(shared, control) => end,
         value = interrupt => End::Interrupted(value),
     };
+    control.closing();
     // A peer that stopped reading must not hold the goodbye (or this task) forever.
     let error = match &end {
         End::Protocol(e) => {
@@ -140,20 +150,22 @@ async fn goodbye<S>(
 
 /// Ends the connection when the peer goes silent, even while the writer is blocked on a
 /// peer that stopped reading (the writer's own timers cannot fire then).
-async fn watchdog<T>(shared: &Arc<Shared>) -> End<T> {
+async fn watchdog<T>(shared: &Arc<Shared>, control: &dyn Control) -> End<T> {
     loop {
         let Some(deadline) = shared.with(|m| m.silence_deadline()) else {
             return std::future::pending().await;
         };
         tokio::time::sleep_until(deadline.into()).await;
+        let now = now();
         let phase = shared.with(|m| {
-            m.handle_timeout(now());
+            m.handle_timeout(now);
             m.phase()
         });
         if let Phase::Detached(_) = phase {
             shared.wake_app();
             return End::Silent;
         }
+        control.alive(now);
     }
 }
 
@@ -177,7 +189,7 @@ where
                 shared.with(|m| m.on_activity(now()));
                 continue;
             }
-            Incoming::Close(code) => return End::PeerClosed(code),
+            Incoming::Close(code) => return answer_close(stream, code).await,
             Incoming::Malformed(e) => return End::Protocol(e),
         };
         if let Err(e) = on_frame(frame, shared, control) {
@@ -187,17 +199,29 @@ where
     End::PeerClosed(None)
 }
 
-/// A read error ends the connection; a message over the size limit also ends the session,
+/// Answers the peer's close frame (RFC 6455 §5.5.1): tungstenite queued the reply, and writes
+/// it out on the next read, which then reports the end of the stream. Nothing may follow it,
+/// so the goodbye's frames are refused by tungstenite after this.
+async fn answer_close<S, T>(
+    stream: &mut futures_util::stream::SplitStream<WebSocketStream<S>>,
+    code: Option<u16>,
+) -> End<T>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let _ = tokio::time::timeout(GOODBYE_TIMEOUT, stream.next()).await;
+    End::PeerClosed(code)
+}
+
+/// A read error ends the connection: with the RFC 6455 code for a violation of the WebSocket
+/// layer, silently for the network's. A message over the size limit also ends the session,
 /// because the peer would resend the same frame after every resume.
 fn read_error<T>(e: tokio_tungstenite::tungstenite::Error, shared: &Arc<Shared>) -> End<T> {
-    use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
-    match e {
-        WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => {
-            shared.with(|m| m.lose(LostReason::ProtocolViolation));
-            End::Protocol(ws_proto::Error::TooLarge { size, limit: max_size })
-        }
-        _ => End::PeerClosed(None),
+    let Some(close) = transport_close(&e) else { return End::PeerClosed(None) };
+    if close.too_large {
+        shared.with(|m| m.lose(LostReason::ProtocolViolation));
     }
+    End::Transport(close)
 }
 
 /// Applies the peer's rate limit to data frames and counts them.
@@ -330,6 +354,7 @@ fn close_code<T>(end: &End<T>) -> (CloseCode, String) {
         End::PeerClosed(_) => (CloseCode::Normal, String::new()),
         End::Silent => (library(ErrorCode::HeartbeatTimeout), "heartbeat timeout".to_owned()),
         End::Protocol(e) => (library(e.code()), "protocol error".to_owned()),
+        End::Transport(c) => (CloseCode::from(c.code), c.reason.clone()),
         End::Closed(code, reason) => (library(*code), reason.clone()),
         End::Ended => (CloseCode::Normal, "session ended".to_owned()),
         End::Interrupted(_) => (CloseCode::Away, "going away".to_owned()),

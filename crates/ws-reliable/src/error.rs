@@ -44,6 +44,10 @@ pub enum Error {
         /// The body the server sent.
         reason: String,
     },
+    /// TLS failed: a certificate the client does not trust (or for another name), or a bad
+    /// certificate or key given to the server (expected at run time: configuration).
+    #[error("tls: {0}")]
+    Tls(String),
     /// The peer did not follow the handshake (expected at run time from a bad peer).
     #[error("handshake: {0}")]
     Handshake(String),
@@ -57,6 +61,12 @@ pub enum Error {
 
 impl From<tokio_tungstenite::tungstenite::Error> for Error {
     fn from(e: tokio_tungstenite::tungstenite::Error) -> Self {
+        #[cfg(feature = "tls")]
+        if let tokio_tungstenite::tungstenite::Error::Io(io) = &e
+            && let Some(explained) = crate::tls::explain(io)
+        {
+            return Error::Tls(explained);
+        }
         Error::WebSocket(Box::new(e))
     }
 }

@@ -32,7 +32,9 @@
 
 pub mod auth;
 mod client;
+mod close;
 mod codec;
+mod common;
 mod conn;
 mod error;
 mod server;
@@ -40,12 +42,15 @@ mod session;
 mod shared;
 pub mod store;
 mod sync;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 pub use client::{Client, ClientBuilder, ClientConfig, ConnState, TokenProvider};
 pub use codec::Codec;
 pub use error::{Error, Result};
 pub use server::{
-    Io, MetricsRender, Server, ServerBuilder, ServerConfig, ServerHandle, StaticAsset, StaticRoute,
+    Io, MetricsRender, ReliableService, Server, ServerBuilder, ServerConfig, ServerHandle,
+    StaticAsset, StaticRoute,
 };
 pub use session::{Message, Session, SessionInfo, StreamChunk, StreamWriter};
 pub use sync::SharedState;

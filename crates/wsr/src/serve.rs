@@ -39,11 +39,46 @@ pub struct ServeConfig {
     /// Default 120000 (2 min).
     #[arg(long, default_value_t = 120_000)]
     pub resume_window_ms: u64,
+    /// An origin allowed to open a WebSocket (`Origin` header, e.g. `https://app.example`);
+    /// repeat for several. Default none: any origin (set it for browsers on the internet).
+    #[arg(long = "allowed-origin")]
+    pub allowed_origins: Vec<String>,
+    /// An accepted JWT `aud`; repeat for several. When given, `aud` is required. Default
+    /// none: `aud` is not checked. Needs `--jwt-secret`.
+    #[arg(long = "jwt-audience", requires = "jwt_secret")]
+    pub jwt_audiences: Vec<String>,
+    /// An accepted JWT `iss`; repeat for several. When given, `iss` is required. Default
+    /// none: `iss` is not checked. Needs `--jwt-secret`.
+    #[arg(long = "jwt-issuer", requires = "jwt_secret")]
+    pub jwt_issuers: Vec<String>,
+    /// PEM certificate chain: with `--tls-key`, serve `wss://` (TLS 1.2/1.3, rustls).
+    /// Default none: plain `ws://`.
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1) of `--tls-cert`. Default none.
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
 }
 
 impl Default for ServeConfig {
     fn default() -> Self {
-        Self { addr: "127.0.0.1:9000".to_owned(), jwt_secret: None, resume_window_ms: 120_000 }
+        Self {
+            addr: "127.0.0.1:9000".to_owned(),
+            jwt_secret: None,
+            resume_window_ms: 120_000,
+            allowed_origins: Vec::new(),
+            jwt_audiences: Vec::new(),
+            jwt_issuers: Vec::new(),
+            tls_cert: None,
+            tls_key: None,
+        }
+    }
+}
+
+impl ServeConfig {
+    /// The URL scheme clients use: `wss` with TLS, else `ws`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls_cert.is_some() { "wss" } else { "ws" }
     }
 }
 
@@ -117,7 +152,8 @@ impl Rooms {
 /// Serves until Ctrl-C, then shuts down gracefully.
 pub async fn run(config: ServeConfig) -> Result<()> {
     let (handle, addr) = start_with(&config, prometheus()).await?;
-    tracing::info!(%addr, auth = config.jwt_secret.is_some(), "wsr serve: ws://{addr}/ws, demo http://{addr}/");
+    let scheme = config.scheme();
+    tracing::info!(%addr, auth = config.jwt_secret.is_some(), "wsr serve: {scheme}://{addr}/ws, demo page at /");
     tokio::signal::ctrl_c().await?;
     tracing::info!(sessions = handle.sessions(), "Ctrl-C: shutting down");
     handle.shutdown();
@@ -160,19 +196,30 @@ pub async fn start_with(
     config: &ServeConfig,
     metrics: Option<MetricsRender>,
 ) -> Result<(ServerHandle, SocketAddr)> {
-    let mut server_config =
-        ServerConfig::default().resume_window(Duration::from_millis(config.resume_window_ms));
+    let mut server_config = ServerConfig::default()
+        .resume_window(Duration::from_millis(config.resume_window_ms))
+        .allowed_origins(config.allowed_origins.iter().cloned());
     server_config.metrics_route = metrics;
     server_config.static_route = Some(crate::demo::route());
     let mut builder = Server::builder().config(server_config);
     if let Some(secret) = &config.jwt_secret {
-        builder = builder.auth(Jwt::hs256(secret));
+        builder = builder.auth(jwt(secret, config));
+    }
+    if let (Some(cert), Some(key)) = (&config.tls_cert, &config.tls_key) {
+        let (cert, key) = (std::fs::read(cert)?, std::fs::read(key)?);
+        builder = builder.tls(ws_reliable::tls::server_config(&cert, &key)?);
     }
     let server = builder.bind(config.addr.as_str()).await?;
     let addr = server.local_addr()?;
     let rooms = Rooms::default();
     let handle = server.start(move |session| relay(session, rooms.clone()));
     Ok((handle, addr))
+}
+
+/// The HS256 verifier with the configured audiences and issuers.
+fn jwt(secret: &str, config: &ServeConfig) -> Jwt {
+    let jwt = config.jwt_audiences.iter().fold(Jwt::hs256(secret), |jwt, aud| jwt.audience(aud));
+    config.jwt_issuers.iter().fold(jwt, |jwt, iss| jwt.issuer(iss))
 }
 
 /// Sends `chunks` chunks as one stream `id`, one every `pace` (like tokens from a model),

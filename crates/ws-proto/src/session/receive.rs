@@ -1,13 +1,20 @@
 //! The receiving half of the machine: a data frame becomes an application event, a state
 //! message, or the peer's close marker.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::frame::{Data, LostReason};
 use crate::inbound::Verdict;
 use crate::session::{Event, Session};
 
 impl Session {
     pub(super) fn on_data(&mut self, data: Data) -> Result<()> {
+        // The peer's payload limit is ours (both directions the same number): a payload this
+        // side could not have sent ends the session, as the peer would resend it forever.
+        let limit = self.config.max_payload.min(self.config.max_buffered_bytes);
+        if data.payload_len() > limit {
+            self.lose(LostReason::ProtocolViolation);
+            return Err(Error::TooLarge { size: data.payload_len(), limit });
+        }
         if self.inbound.check(data.seq)? == Verdict::Duplicate {
             self.stats.duplicates += 1;
             return Ok(());

@@ -19,12 +19,16 @@ pub struct Credentials {
     pub token: Option<String>,
     /// The `Origin` header, if any.
     pub origin: Option<String>,
+    /// A [`Principal`] the application's own middleware put in the upgrade request's
+    /// extensions (the server mounted in an app, see [`FromExtensions`]); `None` otherwise,
+    /// and always at a token refresh.
+    pub principal: Option<Principal>,
 }
 
 impl Credentials {
     /// Credentials carrying just a token (a refresh on a live connection).
     pub fn token(token: impl Into<String>) -> Self {
-        Self { token: Some(token.into()), origin: None }
+        Self { token: Some(token.into()), origin: None, principal: None }
     }
 }
 
@@ -88,5 +92,24 @@ pub struct AllowAll;
 impl Authenticator for AllowAll {
     async fn authenticate(&self, _: &Credentials) -> Result<Principal, AuthError> {
         Ok(Principal::new("anonymous"))
+    }
+}
+
+/// Trusts the [`Principal`] that the application's own middleware inserted in the upgrade
+/// request's extensions (`request.extensions_mut().insert(principal)`), for a server mounted
+/// in an app that authenticates with its own extractors. Without one: 401.
+///
+/// Only for a mounted server: a standalone listener has no middleware to set it, and a token
+/// refresh carries no extensions, so give such principals no expiry.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FromExtensions;
+
+#[async_trait]
+impl Authenticator for FromExtensions {
+    async fn authenticate(&self, credentials: &Credentials) -> Result<Principal, AuthError> {
+        credentials
+            .principal
+            .clone()
+            .ok_or_else(|| AuthError::unauthorized("no principal set by the application"))
     }
 }

@@ -26,6 +26,12 @@ pub struct ClientConfig {
     /// Drop received messages whose application id was already seen within the window.
     /// Default on, 5 min TTL, 100,000 ids. `None` turns it off.
     pub dedup: Option<dedup::Config>,
+    /// TLS for `wss://` URLs (feature `tls`). Default none:
+    /// [`crate::tls::default_client_config`] (the roots the `tls-webpki-roots` or
+    /// `tls-native-roots` feature brings). Set it with [`ClientConfig::tls`] and
+    /// [`crate::tls::client_config`] to trust your own root.
+    #[cfg(feature = "tls")]
+    pub tls: Option<std::sync::Arc<rustls::ClientConfig>>,
 }
 
 impl Default for ClientConfig {
@@ -38,6 +44,8 @@ impl Default for ClientConfig {
             max_message_size: 2 << 20,
             read_buffer_size: 4 << 10,
             dedup: Some(dedup::Config::default()),
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }
@@ -71,6 +79,13 @@ impl ClientConfig {
         self
     }
 
+    /// Sets the TLS configuration for `wss://` URLs.
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, config: std::sync::Arc<rustls::ClientConfig>) -> Self {
+        self.tls = Some(config);
+        self
+    }
+
     /// Switches the reconnect circuit breaker off (it never opens; backoff and the retry
     /// budget still apply), e.g. to roll it back alone.
     pub fn without_circuit_breaker(mut self) -> Self {
@@ -94,7 +109,7 @@ impl ClientConfig {
         if self.connect_timeout.is_zero() {
             return Err(Error::Config("connect_timeout must be positive".to_owned()));
         }
-        crate::server::check_message_size(self.max_message_size, &self.session)?;
+        crate::common::check_message_size(self.max_message_size, &self.session)?;
         Ok(())
     }
 }

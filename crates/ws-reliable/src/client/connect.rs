@@ -1,17 +1,22 @@
-//! One connection attempt: TCP, HTTP upgrade with credentials, `Hello`, `Welcome`.
+//! One connection attempt: TCP (and TLS for `wss://`), HTTP upgrade with credentials,
+//! `Hello`, `Welcome`.
 
 use futures_util::{SinkExt, StreamExt};
 use http::HeaderValue;
 use http::header::{AUTHORIZATION, SEC_WEBSOCKET_PROTOCOL};
 use tokio::net::TcpStream;
+#[cfg(feature = "tls")]
+use tokio_tungstenite::Connector;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::handshake::client::{Request, Response};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use ws_proto::{Frame, Hello, Resume, Welcome};
 
 use crate::client::ClientConfig;
 use crate::codec::Incoming;
+use crate::common::websocket_config;
 use crate::error::{Error, Result};
-use crate::server::websocket_config;
 
 /// The client's WebSocket.
 pub(crate) type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -44,8 +49,7 @@ async fn upgrade(url: &str, config: &ClientConfig, token: Option<&str>) -> Resul
         headers.insert(AUTHORIZATION, value);
     }
     let ws_config = websocket_config(config.read_buffer_size, config.max_message_size);
-    let outcome =
-        tokio_tungstenite::connect_async_with_config(request, Some(ws_config), true).await;
+    let outcome = dial(request, ws_config, config).await;
     match outcome {
         Ok((ws, _)) => Ok(ws),
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
@@ -55,6 +59,29 @@ async fn upgrade(url: &str, config: &ClientConfig, token: Option<&str>) -> Resul
         }
         Err(e) => Err(e.into()),
     }
+}
+
+type Dialed = std::result::Result<(Ws, Response), tokio_tungstenite::tungstenite::Error>;
+
+/// TCP, TLS with the configured rustls settings for `wss://` (feature `tls`), the upgrade.
+#[cfg(feature = "tls")]
+async fn dial(request: Request, ws_config: WebSocketConfig, config: &ClientConfig) -> Dialed {
+    let connector = match (request.uri().scheme_str(), &config.tls) {
+        (Some("wss"), Some(tls)) => Some(Connector::Rustls(std::sync::Arc::clone(tls))),
+        (Some("wss"), None) => match crate::tls::default_client_config() {
+            Ok(tls) => Some(Connector::Rustls(tls)),
+            Err(e) => return Err(std::io::Error::other(e.to_string()).into()),
+        },
+        _ => None,
+    };
+    tokio_tungstenite::connect_async_tls_with_config(request, Some(ws_config), true, connector)
+        .await
+}
+
+/// TCP and the upgrade; `wss://` needs the `tls` feature (tungstenite says so).
+#[cfg(not(feature = "tls"))]
+async fn dial(request: Request, ws_config: WebSocketConfig, _: &ClientConfig) -> Dialed {
+    tokio_tungstenite::connect_async_with_config(request, Some(ws_config), true).await
 }
 
 async fn read_welcome(ws: &mut Ws, config: &ClientConfig) -> Result<Welcome> {

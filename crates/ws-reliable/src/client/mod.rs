@@ -16,6 +16,7 @@ use ws_proto::{Payload, Seq, Session as Machine};
 
 pub use config::ClientConfig;
 
+use crate::common::dedup_window;
 use crate::error::Result;
 use crate::session::{Message, Session, SessionInfo};
 use crate::shared::{Shared, now};
@@ -118,18 +119,6 @@ impl Client {
         let task = tokio::spawn(task::run(dialer, ctx));
         Client { session, state, stop: stop_tx, task, cache }
     }
-}
-
-/// Builds the dedup window a configuration asks for.
-pub(crate) fn dedup_window(
-    config: Option<&dedup::Config>,
-) -> Result<Option<Arc<dedup::ShardedWindow>>> {
-    let Some(config) = config else {
-        return Ok(None);
-    };
-    let window = dedup::ShardedWindow::new(config.clone())
-        .map_err(|e| crate::Error::Config(e.to_string()))?;
-    Ok(Some(Arc::new(window)))
 }
 
 /// A connected client. Dropping it stops reconnecting.

@@ -11,6 +11,7 @@ use ws_proto::{
 };
 
 use crate::auth::Principal;
+use crate::close::{TransportClose, transport_close};
 use crate::codec::{Codec, Incoming};
 use crate::server::control::ServerControl;
 use crate::server::sessions::{Attach, Created};
@@ -23,16 +24,7 @@ use crate::store::SessionRecord;
 /// Takes an upgraded connection of an authenticated principal to its session.
 pub(crate) async fn accept(mut ws: WebSocketStream<BoxIo>, up: Upgraded, state: Arc<ServerState>) {
     let codec = up.codec;
-    let hello = match tokio::time::timeout(state.config.hello_timeout, read_hello(&mut ws, codec))
-        .await
-    {
-        Ok(Ok(hello)) => hello,
-        Ok(Err(e)) => return refuse(&mut ws, codec, error_frame(e.code(), &e.to_string())).await,
-        Err(_) => {
-            return refuse(&mut ws, codec, error_frame(ErrorCode::Unexpected, "no hello in time"))
-                .await;
-        }
-    };
+    let Some(hello) = hello_or_refuse(&mut ws, codec, &state).await else { return };
     let control = ServerControl::new(&up.principal, &state);
     let counted = up.counted;
     let attach = |ws, peer_last| Attach { ws, peer_last, codec, control, counted, epoch: 0 };
@@ -43,6 +35,27 @@ pub(crate) async fn accept(mut ws: WebSocketStream<BoxIo>, up: Upgraded, state: 
             claim(attach(ws, last), &resume, &up.principal, &state).await;
         }
     }
+}
+
+/// Reads the `hello`, or refuses the connection with the reason there is none.
+async fn hello_or_refuse(
+    ws: &mut WebSocketStream<BoxIo>,
+    codec: Codec,
+    state: &ServerState,
+) -> Option<Hello> {
+    let read = tokio::time::timeout(state.config.hello_timeout, read_hello(ws, codec)).await;
+    let refusal = match read {
+        Ok(Ok(hello)) => return Some(hello),
+        Ok(Err(NoHello::Protocol(e))) => error_frame(e.code(), &e.to_string()),
+        Ok(Err(NoHello::Transport(c))) => {
+            let close = CloseFrame { code: c.code.into(), reason: c.reason.into() };
+            let _ = ws.close(Some(close)).await;
+            return None;
+        }
+        Err(_) => error_frame(ErrorCode::Unexpected, "no hello in time"),
+    };
+    refuse(ws, codec, refusal).await;
+    None
 }
 
 /// Sends `frame` and closes, with the frame's error code as the close code: the answer to a
@@ -56,23 +69,37 @@ pub(crate) async fn refuse(ws: &mut WebSocketStream<BoxIo>, codec: Codec, frame:
     let _ = ws.close(Some(CloseFrame { code, reason: "refused".into() })).await;
 }
 
-async fn read_hello(
-    ws: &mut WebSocketStream<BoxIo>,
-    codec: Codec,
-) -> Result<Hello, ws_proto::Error> {
+/// Why a connection carried no `hello`.
+enum NoHello {
+    /// A frame other than `hello`, or none in time: an error frame and its 4xxx code.
+    Protocol(ws_proto::Error),
+    /// A violation of the WebSocket layer: its RFC 6455 close code.
+    Transport(TransportClose),
+}
+
+impl From<ws_proto::Error> for NoHello {
+    fn from(e: ws_proto::Error) -> Self {
+        NoHello::Protocol(e)
+    }
+}
+
+async fn read_hello(ws: &mut WebSocketStream<BoxIo>, codec: Codec) -> Result<Hello, NoHello> {
     while let Some(message) = ws.next().await {
-        let message = message.map_err(|e| ws_proto::Error::Malformed(e.to_string()))?;
+        let message = message.map_err(|e| match transport_close(&e) {
+            Some(close) => NoHello::Transport(close),
+            None => NoHello::Protocol(ws_proto::Error::Unexpected("closed before hello")),
+        })?;
         match codec.decode(message) {
             Incoming::Frame(Frame::Hello(hello)) => return Ok(hello),
             Incoming::Frame(_) => {
-                return Err(ws_proto::Error::Unexpected("the first frame must be hello"));
+                return Err(ws_proto::Error::Unexpected("the first frame must be hello").into());
             }
             Incoming::Alive => continue,
             Incoming::Close(_) => break,
-            Incoming::Malformed(e) => return Err(e),
+            Incoming::Malformed(e) => return Err(e.into()),
         }
     }
-    Err(ws_proto::Error::Unexpected("closed before hello"))
+    Err(ws_proto::Error::Unexpected("closed before hello").into())
 }
 
 async fn create(mut attach: Attach<BoxIo>, principal: &Principal, state: Arc<ServerState>) {

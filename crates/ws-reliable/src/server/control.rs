@@ -13,6 +13,7 @@ use ws_proto::{Data, ErrorCode, Frame, Refresh, RefreshRequest};
 
 use crate::auth::{Authenticator, Credentials, Principal};
 use crate::conn::Control;
+use crate::server::conns::Tracked;
 use crate::server::state::ServerState;
 use crate::shared::{Shared, now};
 use crate::sync::StateHub;
@@ -35,6 +36,8 @@ pub(crate) struct ServerControl {
     limiter: Option<governor::DefaultDirectRateLimiter>,
     lead: Duration,
     grace: Duration,
+    /// The connection's place in the server's registry (`conn-state`).
+    tracked: Tracked,
     this: Weak<ServerControl>,
 }
 
@@ -53,8 +56,14 @@ impl ServerControl {
                 .map(|rate| governor::RateLimiter::direct(governor::Quota::per_second(rate))),
             lead: state.config.refresh_lead,
             grace: state.config.refresh_grace,
+            tracked: state.registry.open(),
             this: this.clone(),
         })
+    }
+
+    /// Resolves when the registry's sweeper force-closes this connection (a ghost).
+    pub(crate) async fn killed(&self) {
+        self.tracked.killed().await;
     }
 
     /// A refresh arrived: check it off the connection's task, then move the expiry.
@@ -118,6 +127,14 @@ impl Control for ServerControl {
 
     fn metrics(&self) -> Option<&ws_metrics::Metrics> {
         self.metrics.as_ref()
+    }
+
+    fn alive(&self, now: Instant) {
+        self.tracked.touch(now);
+    }
+
+    fn closing(&self) {
+        self.tracked.closing();
     }
 
     fn poll_timeout(&self) -> Option<Instant> {

@@ -5,17 +5,19 @@
 //! live figures and the metrics snapshot, which is kept by the library itself so the route
 //! works whether or not a metrics recorder is installed.
 
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use http::{Response, StatusCode};
 use http_body_util::Full;
-use perf_monitor::{Monitor, PeriodicMonitor, QueueSaturation, Report, SchedulingLag};
+use perf_monitor::{
+    GhostConnections, Monitor, PeriodicMonitor, QueueSaturation, Report, SchedulingLag, Thresholds,
+};
 use serde::Serialize;
 use ws_proto::Phase;
 
+use crate::server::conns::RegistryFigures;
 use crate::server::http::{HttpResponse, text};
 use crate::server::state::ServerState;
 
@@ -28,6 +30,8 @@ pub(crate) struct Figures {
     detached: usize,
     buffered_messages: usize,
     buffered_bytes: usize,
+    /// The connection registry (`conn-state`): connections per state, force-closes so far.
+    registry: RegistryFigures,
 }
 
 #[derive(Serialize)]
@@ -38,14 +42,14 @@ struct Body<'a> {
     metrics: Option<ws_metrics::Snapshot>,
 }
 
-/// Starts the periodic checks: session and connection capacity, replay-buffer fill, and
-/// runtime scheduling lag.
+/// Starts the periodic checks: session capacity, replay-buffer fill, ghost connections whose
+/// force-close has not completed (`Failed` in the registry), and runtime scheduling lag.
 pub(crate) fn start(
     state: Weak<ServerState>,
     interval: std::time::Duration,
 ) -> Option<PeriodicMonitor> {
     let mut monitor = Monitor::new();
-    let (s1, s2) = (state.clone(), state);
+    let (s1, s2, s3) = (state.clone(), state.clone(), state);
     let sessions = QueueSaturation::new(
         "sessions",
         move || capacity(&s1, |s| (s.sessions.len(), s.config.max_sessions)),
@@ -56,6 +60,8 @@ pub(crate) fn start(
         QueueSaturation::new("replay_buffers", move || capacity(&s2, buffer_fill), 0.8, 0.95);
     monitor.register(sessions.ok()?).ok()?;
     monitor.register(buffers.ok()?).ok()?;
+    let failed = move || s3.upgrade().map_or(0, |s| s.registry.failed());
+    monitor.register(GhostConnections::new(failed, Thresholds::new(1, 16).ok()?)).ok()?;
     monitor.register(SchedulingLag::new()).ok()?;
     monitor.spawn_periodic(interval).ok()
 }
@@ -75,8 +81,8 @@ fn buffer_fill(state: &ServerState) -> (usize, usize) {
 
 /// Counts connections, sessions and buffered data.
 pub(crate) fn figures(state: &ServerState) -> Figures {
-    let mut f =
-        Figures { connections: state.connections.load(Ordering::Relaxed), ..Figures::default() };
+    let mut f = Figures { connections: state.connections.get(), ..Figures::default() };
+    f.registry = state.registry.figures();
     state.sessions.for_each(|shared| {
         let (phase, (messages, bytes)) = shared.with(|m| (m.phase(), m.buffered()));
         f.sessions += 1;

@@ -1,7 +1,8 @@
-//! The HTTP side of the server port: the WebSocket upgrade (origin check, authentication,
-//! subprotocol choice) and the health route, on hyper.
+//! The HTTP side of the server: the WebSocket upgrade (origin check, authentication,
+//! subprotocol choice), the health and metrics routes, on hyper. One code path for both ways
+//! to run: the standalone listener serves each connection with hyper and [`route`]; an
+//! application mounts the same [`route`] through [`ReliableService`].
 
-use std::convert::Infallible;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -12,42 +13,41 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::Role;
 
-use crate::auth::Credentials;
+use crate::auth::{Credentials, Principal};
 use crate::codec::Codec;
-use crate::server::state::{BoxIo, Counted, ServerState, Upgraded};
+use crate::server::state::{BoxIo, Counted, Io, ServerState, Upgraded};
+use crate::server::tower::ReliableService;
 use crate::server::{accept, health};
 
 /// An HTTP response with a small in-memory body.
 pub(crate) type HttpResponse = Response<Full<Bytes>>;
 
-/// Serves one TCP connection: HTTP/1.1 requests, one of which may upgrade.
-pub(crate) async fn serve_tcp(tcp: TcpStream, state: Arc<ServerState>, counted: Arc<Counted>) {
-    let _ = tcp.set_nodelay(true);
+/// Serves one connection (TCP, or TLS over TCP): HTTP/1.1 requests, one of which may
+/// upgrade. Every request goes through [`ReliableService`], the same service an application
+/// mounts in its own router.
+pub(crate) async fn serve_io<I: Io>(io: I, state: Arc<ServerState>, counted: Arc<Counted>) {
     let timeout = state.config.handshake_timeout;
-    let service = service_fn(move |req| {
-        let state = Arc::clone(&state);
-        let counted = Arc::clone(&counted);
-        async move { Ok::<_, Infallible>(route(req, state, counted).await) }
-    });
+    let service = ReliableService::for_connection(state, counted);
+    let service = service_fn(move |req: Request<Incoming>| service.respond(req));
     let connection = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(timeout)
-        .serve_connection(TokioIo::new(tcp), service)
+        .serve_connection(TokioIo::new(io), service)
         .with_upgrades();
     if let Err(e) = connection.await {
         tracing::debug!(error = %e, "http connection ended with an error");
     }
 }
 
-async fn route(
-    req: Request<Incoming>,
+/// Answers one request: the upgrade path, health, metrics, else 404.
+pub(crate) async fn route<B>(
+    req: Request<B>,
     state: Arc<ServerState>,
-    counted: Arc<Counted>,
+    counted: Option<Arc<Counted>>,
 ) -> HttpResponse {
     let path = req.uri().path();
     match *req.method() {
@@ -64,34 +64,48 @@ async fn route(
     }
 }
 
-async fn upgrade(
-    mut req: Request<Incoming>,
+async fn upgrade<B>(
+    mut req: Request<B>,
     state: Arc<ServerState>,
-    counted: Arc<Counted>,
+    counted: Option<Arc<Counted>>,
 ) -> HttpResponse {
     let Some(key) = websocket_key(&req) else {
         return text(StatusCode::BAD_REQUEST, "expected a WebSocket upgrade");
+    };
+    let counted = match count(counted, &state) {
+        Some(counted) => counted,
+        None => return text(StatusCode::SERVICE_UNAVAILABLE, "connection limit reached"),
     };
     let origin = header_str(&req, header::ORIGIN).map(str::to_owned);
     if !origin_allowed(&state.config.allowed_origins, origin.as_deref()) {
         return text(StatusCode::FORBIDDEN, "origin not allowed");
     }
     let offered = offered_protocols(&req);
-    let credentials = Credentials { token: token(&req, &offered), origin };
+    let principal = req.extensions().get::<Principal>().cloned();
+    let credentials = Credentials { token: token(&req, &offered), origin, principal };
     let principal = match state.auth.authenticate(&credentials).await {
         Ok(principal) => principal,
-        Err(e) => {
-            return text(
-                StatusCode::from_u16(e.status).unwrap_or(StatusCode::UNAUTHORIZED),
-                &e.reason,
-            );
-        }
+        Err(e) => return refused(&e),
     };
     let codec = offered.iter().find_map(|p| Codec::from_subprotocol(p));
     let on_upgrade = hyper::upgrade::on(&mut req);
     let upgraded = Upgraded { principal, codec: codec.unwrap_or(Codec::Json), counted };
     tokio::spawn(finish_upgrade(on_upgrade, upgraded, state));
     switching_protocols(&key, codec)
+}
+
+fn refused(e: &crate::auth::AuthError) -> HttpResponse {
+    text(StatusCode::from_u16(e.status).unwrap_or(StatusCode::UNAUTHORIZED), &e.reason)
+}
+
+/// Mounted in another server, a connection is counted (and limited) from its upgrade;
+/// `None` over `max_connections`.
+fn count(counted: Option<Arc<Counted>>, state: &ServerState) -> Option<Arc<Counted>> {
+    match counted {
+        Some(counted) => Some(counted),
+        None if state.connections.get() >= state.config.max_connections => None,
+        None => Some(Counted::new(&state.connections)),
+    }
 }
 
 /// Once hyper hands over the upgraded connection: the WebSocket, then the session.
@@ -119,7 +133,7 @@ fn switching_protocols(key: &str, codec: Option<Codec>) -> HttpResponse {
     response
 }
 
-fn websocket_key(req: &Request<Incoming>) -> Option<String> {
+fn websocket_key<B>(req: &Request<B>) -> Option<String> {
     let upgrade = header_str(req, header::UPGRADE)?;
     if !upgrade.eq_ignore_ascii_case("websocket") {
         return None;
@@ -137,7 +151,7 @@ pub(crate) fn origin_allowed(allowed: &[String], origin: Option<&str>) -> bool {
     }
 }
 
-fn offered_protocols(req: &Request<Incoming>) -> Vec<String> {
+fn offered_protocols<B>(req: &Request<B>) -> Vec<String> {
     req.headers()
         .get_all(header::SEC_WEBSOCKET_PROTOCOL)
         .iter()
@@ -148,7 +162,7 @@ fn offered_protocols(req: &Request<Incoming>) -> Vec<String> {
 }
 
 /// The bearer token: `Authorization` header, else `access_token` query, else subprotocol.
-fn token(req: &Request<Incoming>, offered: &[String]) -> Option<String> {
+fn token<B>(req: &Request<B>, offered: &[String]) -> Option<String> {
     let header = header_str(req, header::AUTHORIZATION).and_then(|v| v.strip_prefix("Bearer "));
     let query = req.uri().query().and_then(|q| {
         form_urlencoded::parse(q.as_bytes())
@@ -159,7 +173,7 @@ fn token(req: &Request<Incoming>, offered: &[String]) -> Option<String> {
     header.map(str::to_owned).or(query).or(protocol)
 }
 
-fn header_str(req: &Request<Incoming>, name: header::HeaderName) -> Option<&str> {
+fn header_str<B>(req: &Request<B>, name: header::HeaderName) -> Option<&str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 

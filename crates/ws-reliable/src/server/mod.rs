@@ -1,25 +1,34 @@
-//! The server: accepts TCP connections, upgrades them, and runs one handler per session.
+//! The server: runs one handler per session, behind its own listener ([`ServerBuilder::bind`])
+//! or mounted in an application's HTTP server ([`ServerBuilder::start`], then
+//! [`ServerHandle::service`] or, with the `axum` feature, [`ServerHandle::router`]). Both
+//! ways serve every request through the same [`ReliableService`].
 
 mod accept;
+#[cfg(feature = "axum")]
+mod axum;
 mod config;
+mod conns;
 mod control;
+mod handle;
 mod health;
 mod http;
+mod listen;
 mod sessions;
 mod state;
 mod task;
+mod tower;
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio::sync::watch;
 
 pub use config::{MetricsRender, ServerConfig, StaticAsset, StaticRoute};
-pub(crate) use config::{check_message_size, websocket_config};
+pub use handle::ServerHandle;
 pub use state::Io;
+pub use tower::ReliableService;
 
 use crate::auth::{AllowAll, Authenticator};
 use crate::error::Result;
@@ -29,11 +38,13 @@ use crate::sync::StateHub;
 use sessions::Sessions;
 use state::{Handler, ServerState};
 
-/// Builds a [`Server`].
+/// Builds a [`Server`] (own listener) or a mounted server ([`ServerBuilder::start`]).
 pub struct ServerBuilder {
     config: ServerConfig,
     auth: Arc<dyn Authenticator>,
     store: Arc<dyn SessionStore>,
+    #[cfg(feature = "tls")]
+    tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl ServerBuilder {
@@ -55,35 +66,97 @@ impl ServerBuilder {
         self
     }
 
+    /// Serves TLS on the listener [`ServerBuilder::bind`] opens (default: plain TCP). See
+    /// [`crate::tls::server_config`]. A mounted server leaves TLS to the application.
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, config: Arc<rustls::ServerConfig>) -> Self {
+        self.tls = Some(config);
+        self
+    }
+
     /// Binds the listener. Use port 0 for an ephemeral port.
     pub async fn bind(self, addr: impl ToSocketAddrs) -> Result<Server> {
-        self.config.validate()?;
-        let dedup = crate::client::dedup_window(self.config.dedup.as_ref())?;
+        let parts = self.parts()?;
         let listener = TcpListener::bind(addr).await?;
-        Ok(Server { listener, config: self.config, auth: self.auth, store: self.store, dedup })
+        Ok(Server { listener, builder: self, parts })
+    }
+
+    /// Starts the server without a listener of its own, to mount in an application's HTTP
+    /// server through [`ServerHandle::service`] (or [`ServerHandle::router`] with the `axum`
+    /// feature); `handler` runs once per session.
+    pub fn start<F, Fut>(self, handler: F) -> Result<ServerHandle>
+    where
+        F: Fn(Session) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<()>> + Send + 'static,
+    {
+        let parts = self.parts()?;
+        let handler: Handler = Arc::new(move |session| Box::pin(handler(session)));
+        Ok(ServerHandle::new(self.state(parts, handler)))
+    }
+
+    /// Checks the configuration and builds what can fail.
+    fn parts(&self) -> Result<Parts> {
+        self.config.validate()?;
+        let dedup = crate::common::dedup_window(self.config.dedup.as_ref())?;
+        let registry = conns::Connections::new(&self.config.session)?;
+        Ok(Parts { dedup, registry })
+    }
+
+    /// The state every task of the server shares, with its background tasks started (health
+    /// checks, the connection sweeper).
+    fn state(self, parts: Parts, handler: Handler) -> Arc<ServerState> {
+        let Parts { dedup, registry } = parts;
+        let metrics = self.config.metrics.then(ws_metrics::Metrics::new);
+        let state = Arc::new(ServerState {
+            sessions: Sessions::new(self.config.max_sessions),
+            hub: Arc::new(StateHub::new(self.config.state_history)),
+            config: self.config,
+            auth: self.auth,
+            store: self.store,
+            handler,
+            shutdown: watch::Sender::new(false),
+            connections: Arc::default(),
+            registry,
+            dedup,
+            metrics,
+            health: health::HealthSlot::new(),
+        });
+        health::install(&state);
+        let mut down = state.shutdown.subscribe();
+        let stop = async move {
+            let _ = down.wait_for(|down| *down).await;
+        };
+        if let Err(e) = state.registry.start_sweeper(state.metrics.clone(), stop) {
+            tracing::warn!(error = %e, "connection sweeper not started");
+        }
+        state
     }
 }
 
-/// A bound server, ready to [`Server::serve`].
-pub struct Server {
-    listener: TcpListener,
-    config: ServerConfig,
-    auth: Arc<dyn Authenticator>,
+/// What [`ServerBuilder::bind`] or [`ServerBuilder::start`] built from the configuration.
+struct Parts {
     dedup: Option<Arc<dedup::ShardedWindow>>,
-    store: Arc<dyn SessionStore>,
+    registry: Arc<conns::Connections>,
 }
 
-/// Controls a running server.
-#[derive(Clone)]
-pub struct ServerHandle {
-    state: Arc<ServerState>,
+/// A bound server, ready to [`Server::start`] or [`Server::serve`].
+pub struct Server {
+    listener: TcpListener,
+    builder: ServerBuilder,
+    parts: Parts,
 }
 
 impl Server {
     /// A builder with the defaults.
     pub fn builder() -> ServerBuilder {
         let store = Arc::new(MemoryStore::default());
-        ServerBuilder { config: ServerConfig::default(), auth: Arc::new(AllowAll), store }
+        ServerBuilder {
+            config: ServerConfig::default(),
+            auth: Arc::new(AllowAll),
+            store,
+            #[cfg(feature = "tls")]
+            tls: None,
+        }
     }
 
     /// The bound address.
@@ -97,25 +170,14 @@ impl Server {
         F: Fn(Session) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<()>> + Send + 'static,
     {
+        #[cfg(feature = "tls")]
+        let tls = self.builder.tls.clone();
+        #[cfg(not(feature = "tls"))]
+        let tls = None;
         let handler: Handler = Arc::new(move |session| Box::pin(handler(session)));
-        let metrics = self.config.metrics.then(ws_metrics::Metrics::new);
-        let hub = Arc::new(StateHub::new(self.config.state_history));
-        let state = Arc::new(ServerState {
-            sessions: Sessions::new(self.config.max_sessions),
-            config: self.config,
-            auth: self.auth,
-            store: self.store,
-            handler,
-            shutdown: watch::Sender::new(false),
-            connections: Arc::new(AtomicUsize::new(0)),
-            dedup: self.dedup,
-            hub,
-            metrics,
-            health: health::HealthSlot::new(),
-        });
-        health::install(&state);
-        tokio::spawn(accept_loop(self.listener, Arc::clone(&state)));
-        ServerHandle { state }
+        let state = self.builder.state(self.parts, handler);
+        tokio::spawn(listen::accept_loop(self.listener, Arc::clone(&state), tls));
+        ServerHandle::new(state)
     }
 
     /// Serves until [`ServerHandle::shutdown`] (from a handle obtained elsewhere) or forever.
@@ -128,75 +190,4 @@ impl Server {
         handle.stopped().await;
         Ok(())
     }
-}
-
-impl ServerHandle {
-    /// Stops accepting and disconnects every connection with "going away". Sessions stay
-    /// resumable until their resume window ends.
-    pub fn shutdown(&self) {
-        self.state.shutdown.send_replace(true);
-    }
-
-    /// Resolves once [`ServerHandle::shutdown`] was called.
-    pub async fn stopped(&self) {
-        let mut rx = self.state.shutdown.subscribe();
-        let _ = rx.wait_for(|down| *down).await;
-    }
-
-    /// Live sessions (attached or waiting for a resume).
-    pub fn sessions(&self) -> usize {
-        self.state.sessions.len()
-    }
-
-    /// The shared-state document of `subject`, with its version.
-    pub fn state(&self, subject: &str) -> (u64, serde_json::Value) {
-        self.state.hub.read(subject)
-    }
-
-    /// Applies a JSON merge patch to `subject`'s document at version `expected` and sends
-    /// it to every session of the subject; [`crate::Error::Conflict`] if the version is stale.
-    pub fn update_state(
-        &self,
-        subject: &str,
-        expected: u64,
-        patch: serde_json::Value,
-    ) -> Result<u64> {
-        let update = self.state.hub.update(subject, None, expected, patch);
-        update.map_err(|c| crate::Error::Conflict { expected: c.expected, current: c.current })
-    }
-
-    /// Open TCP connections.
-    pub fn connections(&self) -> usize {
-        self.state.connections.load(Ordering::Relaxed)
-    }
-
-    /// Serves an already-accepted TCP connection (HTTP and upgrade), for callers that run
-    /// their own accept loop.
-    pub fn serve_connection(&self, tcp: tokio::net::TcpStream) {
-        tokio::spawn(serve_counted(tcp, Arc::clone(&self.state)));
-    }
-}
-
-async fn accept_loop(listener: TcpListener, state: Arc<ServerState>) {
-    let mut shutdown = state.shutdown.subscribe();
-    loop {
-        let tcp = tokio::select! {
-            accepted = listener.accept() => accepted,
-            _ = shutdown.wait_for(|down| *down) => return,
-        };
-        match tcp {
-            Ok((tcp, _))
-                if state.connections.load(Ordering::Relaxed) < state.config.max_connections =>
-            {
-                tokio::spawn(serve_counted(tcp, Arc::clone(&state)));
-            }
-            Ok(_) => tracing::warn!("connection limit reached; refusing"),
-            Err(e) => tracing::warn!(error = %e, "accept failed"),
-        }
-    }
-}
-
-async fn serve_counted(tcp: tokio::net::TcpStream, state: Arc<ServerState>) {
-    let counted = state::Counted::new(&state.connections);
-    http::serve_tcp(tcp, state, counted).await;
 }

@@ -3,10 +3,10 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 use crate::auth::Authenticator;
 use crate::error::Result;
@@ -27,20 +27,51 @@ pub(crate) type HandlerFuture = Pin<Box<dyn Future<Output = Result<()>> + Send>>
 /// The application's session handler, type-erased.
 pub(crate) type Handler = Arc<dyn Fn(Session) -> HandlerFuture + Send + Sync>;
 
-/// Counts one TCP connection for as long as any part of it (the HTTP side, the upgraded
-/// socket waiting for `Hello`, the session's connection) is alive.
-pub(crate) struct Counted(Arc<AtomicUsize>);
+/// The open-connection count, with a wake-up when it drops to zero (for
+/// [`crate::ServerHandle::closed`]).
+#[derive(Debug, Default)]
+pub(crate) struct OpenCount {
+    open: AtomicUsize,
+    drained: Notify,
+}
+
+impl OpenCount {
+    /// Connections open now.
+    pub(crate) fn get(&self) -> usize {
+        self.open.load(Ordering::Relaxed)
+    }
+
+    /// Resolves once no connection is open.
+    pub(crate) async fn drained(&self) {
+        loop {
+            let notified = self.drained.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.get() == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// Counts one connection for as long as any part of it (the HTTP side, the upgraded socket
+/// waiting for `Hello`, the session's connection) is alive. Standalone, that is every TCP
+/// connection from accept; mounted in another server, every upgraded WebSocket.
+pub(crate) struct Counted(Arc<OpenCount>);
 
 impl Counted {
-    pub(crate) fn new(count: &Arc<AtomicUsize>) -> Arc<Self> {
-        count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    pub(crate) fn new(count: &Arc<OpenCount>) -> Arc<Self> {
+        count.open.fetch_add(1, Ordering::Relaxed);
         Arc::new(Self(Arc::clone(count)))
     }
 }
 
 impl Drop for Counted {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        if self.0.open.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.drained.notify_waiters();
+        }
     }
 }
 
@@ -59,7 +90,9 @@ pub(crate) struct ServerState {
     pub(crate) sessions: Sessions<BoxIo>,
     pub(crate) handler: Handler,
     pub(crate) shutdown: watch::Sender<bool>,
-    pub(crate) connections: Arc<AtomicUsize>,
+    pub(crate) connections: Arc<OpenCount>,
+    /// Every WebSocket carrying (or about to carry) a session, on `conn-state`.
+    pub(crate) registry: Arc<crate::server::conns::Connections>,
     pub(crate) dedup: Option<Arc<dedup::ShardedWindow>>,
     pub(crate) hub: Arc<crate::sync::StateHub>,
     pub(crate) metrics: Option<ws_metrics::Metrics>,

@@ -81,6 +81,7 @@ async fn connected(
         tokio::select! {
             next = mailbox.take() => Some(next),
             _ = shutdown.wait_for(|down| *down) => None,
+            () = control.killed() => None,
         }
     };
     let end = counted(state, Box::pin(conn::run(ws, shared, codec, &*control, interrupt))).await;
