@@ -142,7 +142,14 @@ async fn claim(
 ) {
     let metrics = state.metrics.as_ref();
     metrics.inspect(|m| m.resume_attempted());
-    let claim = state.store.claim(&resume.session, &resume.token, &principal.subject).await;
+    let claim = match state.store.claim(&resume.session, &resume.token, &principal.subject).await {
+        Ok(claim) => Ok(claim),
+        Err(e) => match e.lost_reason() {
+            Some(reason) => Err(reason),
+            // The store is unreachable: the session may well be resumable later.
+            None => return refuse(&mut attach.ws, attach.codec, store_down(&e)).await,
+        },
+    };
     // A session the store knows but this server does not run is not resumable here (its
     // replay buffer lives in the process that ran it).
     let route = claim.and_then(|claim| {
@@ -189,6 +196,10 @@ fn reason_label(reason: LostReason) -> &'static str {
         LostReason::Shutdown => "shutdown",
         _ => "closed",
     }
+}
+
+fn store_down(e: &crate::store::StoreError) -> Frame {
+    error_frame(ErrorCode::Unexpected, &format!("session store unavailable, retry later: {e}"))
 }
 
 fn error_frame(code: ErrorCode, message: &str) -> Frame {

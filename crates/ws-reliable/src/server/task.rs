@@ -45,9 +45,17 @@ pub(crate) async fn run(
         Phase::Ended(reason) => reason,
         _ => ws_proto::LostReason::Expired,
     };
-    state.store.end(&who.id, reason).await;
+    record_end(&state, &who.id, reason).await;
     shared.wake_app();
     tracing::debug!(session = %who.id, "session ended");
+}
+
+/// Tells the store why the session ended; a failure is logged (the store forgets the session
+/// after its resume window anyway).
+async fn record_end(state: &ServerState, id: &str, reason: ws_proto::LostReason) {
+    if let Err(e) = state.store.end(id, reason).await {
+        tracing::warn!(session = %id, error = %e, "session store: end not recorded");
+    }
 }
 
 /// Refuses a connection from a claim older than the one in force (fencing), then goes on
