@@ -100,6 +100,18 @@ impl<T: Payload> Queue<T> {
         Ok(seq)
     }
 
+    /// Continues the numbering of an earlier queue whose messages through `acked` were all
+    /// acknowledged (a session restored elsewhere): the next push gets `acked + 1`. Only an
+    /// empty queue can start over; `false` (and no change) otherwise.
+    pub fn start_after(&mut self, acked: Seq) -> bool {
+        if !self.slots.is_empty() {
+            return false;
+        }
+        self.base = acked + 1;
+        self.next_new = acked + 1;
+        true
+    }
+
     /// Whether a message of `size` bytes would be accepted now.
     pub fn has_room(&self, size: usize) -> bool {
         self.check_room(size).is_ok()

@@ -35,6 +35,12 @@ pub(crate) struct Inbound {
     ack_delay: Duration,
     ack_every: u64,
     ack_bytes: usize,
+    /// With a durable store: `(delivered, received)` as last made durable. Acks never go
+    /// beyond `delivered` and the application is handed nothing beyond `received`, so a crash
+    /// loses nothing acked and knows which messages it may have handed out already.
+    durable: Option<(Seq, Seq)>,
+    /// After a restore: messages up to here may have reached the application before.
+    redelivered_through: Seq,
 }
 
 impl Inbound {
@@ -50,7 +56,49 @@ impl Inbound {
             ack_delay,
             ack_every,
             ack_bytes,
+            durable: None,
+            redelivered_through: 0,
         }
+    }
+
+    /// What an ack may cover now: everything consumed, or only what is durable.
+    fn ack_target(&self) -> Seq {
+        self.durable.map_or(self.last_consumed, |(delivered, _)| self.last_consumed.min(delivered))
+    }
+
+    /// Whether message `seq` may be handed to the application now.
+    pub(crate) fn releasable(&self, seq: Seq) -> bool {
+        self.durable.is_none_or(|(_, received)| seq <= received)
+    }
+
+    /// The highest sequence number consumed by the application.
+    pub(crate) fn last_consumed(&self) -> Seq {
+        self.last_consumed
+    }
+
+    /// Turns durability on, or records how far it reached: acks up to `delivered` and
+    /// deliveries up to `received` are allowed from now on.
+    pub(crate) fn set_durable(&mut self, delivered: Seq, received: Seq) {
+        self.durable = Some((delivered, received));
+        if self.ack_target() > self.last_acked {
+            self.wake |= !self.ack_now;
+            self.ack_now = true;
+        }
+    }
+
+    /// A restored session: everything through `delivered` was consumed (and is durable), and
+    /// the application may have been handed messages through `received` already.
+    pub(crate) fn restore(&mut self, delivered: Seq, received: Seq) {
+        self.last_received = delivered;
+        self.last_consumed = delivered;
+        self.last_acked = delivered;
+        self.durable = Some((delivered, delivered));
+        self.redelivered_through = received.max(delivered);
+    }
+
+    /// Messages up to this sequence number may have reached the application before a restore.
+    pub(crate) fn redelivered_through(&self) -> Seq {
+        self.redelivered_through
     }
 
     /// The highest sequence number received in order.
@@ -66,7 +114,7 @@ impl Inbound {
         }
         if seq < expected {
             // The peer resent what we had: ack at once so it can free its buffer.
-            self.ack_now = self.last_consumed > self.last_acked;
+            self.ack_now = self.ack_target() > self.last_acked;
             self.wake |= self.ack_now;
             return Ok(Verdict::Duplicate);
         }
@@ -81,11 +129,11 @@ impl Inbound {
     /// The application took frame `seq` of `len` payload bytes: schedule its ack.
     pub(crate) fn consumed(&mut self, seq: Seq, len: usize, now: Instant) {
         self.last_consumed = self.last_consumed.max(seq);
-        if self.last_consumed <= self.last_acked {
+        if self.ack_target() <= self.last_acked {
             return;
         }
         self.unacked_bytes += len;
-        let pending = self.last_consumed - self.last_acked;
+        let pending = self.ack_target() - self.last_acked;
         if pending >= self.ack_every || self.unacked_bytes >= self.ack_bytes {
             self.wake |= !self.ack_now;
             self.ack_now = true;
@@ -98,14 +146,14 @@ impl Inbound {
     /// The ack to send now, if one is due.
     pub(crate) fn poll_ack(&mut self, now: Instant) -> Option<Seq> {
         let due = self.ack_now || self.ack_due.is_some_and(|at| at <= now);
-        self.ack_now = due && self.last_consumed > self.last_acked;
+        self.ack_now = due && self.ack_target() > self.last_acked;
         self.poll_ack_unchecked()
     }
 
     /// An ack of everything consumed, now, if anything consumed is unacknowledged (a
     /// connection that is about to close should not leave the peer holding consumed frames).
     pub(crate) fn ack_now(&mut self) -> Option<Seq> {
-        self.ack_now = self.last_consumed > self.last_acked;
+        self.ack_now = self.ack_target() > self.last_acked;
         self.poll_ack_unchecked()
     }
 
@@ -116,7 +164,7 @@ impl Inbound {
         self.ack_now = false;
         self.ack_due = None;
         self.unacked_bytes = 0;
-        self.last_acked = self.last_consumed;
+        self.last_acked = self.ack_target();
         Some(self.last_acked)
     }
 
@@ -135,7 +183,8 @@ impl Inbound {
     /// connection is an ack of everything consumed (a repeat is harmless: acks are cumulative).
     pub(crate) fn on_attach(&mut self) {
         self.ack_due = None;
-        self.ack_now = self.last_consumed > 0;
-        self.last_acked = self.last_acked.min(self.last_consumed.saturating_sub(1));
+        let target = self.ack_target();
+        self.ack_now = target > 0;
+        self.last_acked = self.last_acked.min(target.saturating_sub(1));
     }
 }

@@ -50,7 +50,7 @@ pub use frame::{
     Ack, Data, ErrorFrame, Frame, Hello, LostReason, Payload, Refresh, RefreshRequest, Resume, Seq,
     SessionLost, StateFrame, StreamPart, Welcome,
 };
-pub use session::{Event, Phase, Session, Stats, Transmit};
+pub use session::{Event, Phase, Session, Snapshot, Stats, Transmit};
 pub use stream::{ChunkStatus, StreamRx, StreamTx};
 
 /// The WebSocket subprotocol for the JSON codec (text messages).

@@ -142,6 +142,31 @@ impl Outbound {
         Ok(())
     }
 
+    /// A restored session: everything through `acked` was acknowledged elsewhere, and the
+    /// next frame pushed gets `acked + 1` (the restore then pushes the unacknowledged ones).
+    pub(crate) fn start_after(&mut self, acked: Seq) -> Result<()> {
+        if !self.queue.start_after(acked) {
+            return Err(Error::Unexpected("restore into a used replay buffer"));
+        }
+        self.acked = acked;
+        Ok(())
+    }
+
+    /// After a restore pushed the unacknowledged frames: they count as sent once (the peer
+    /// may hold them and acknowledge them), and go out again from the resume point.
+    pub(crate) fn mark_restored_sent(&mut self, now: Instant) -> Result<()> {
+        while !self.queue.take_batch(now, batch()).is_empty() {}
+        let acked = self.acked;
+        self.queue.rewind(acked, now).map(drop).map_err(|_| Error::Unexpected("restore rewind"))
+    }
+
+    /// The frames not acknowledged yet, in order (for a snapshot).
+    pub(crate) fn unacked(&self) -> Vec<Data> {
+        let last = self.last_assigned();
+        let frames = (self.acked + 1..=last).filter_map(|seq| self.queue.get(seq));
+        frames.map(|stored| Data::clone(&stored.0)).collect()
+    }
+
     /// The highest sequence number given out.
     pub(crate) fn last_assigned(&self) -> Seq {
         self.queue.next_seq() - 1

@@ -17,8 +17,10 @@ use crate::outbound::Outbound;
 use crate::stream::StreamRx;
 
 mod receive;
+mod snapshot;
 mod types;
 
+pub use snapshot::Snapshot;
 pub use types::{Event, Phase, Stats, Transmit};
 
 /// The session machine.
@@ -223,6 +225,9 @@ impl Session {
     /// The next application event, if any. Taking a message is what acknowledges it to the
     /// peer, so a slow consumer slows the sender down instead of growing this queue.
     pub fn poll_event(&mut self, now: Instant) -> Option<Event> {
+        if !self.releasable_front() {
+            return None;
+        }
         let event = self.events.pop_front()?;
         if let Event::Message(data) | Event::Chunk(data, _) = &event {
             self.inbound.consumed(data.seq, data.payload_len(), now);
@@ -233,6 +238,9 @@ impl Session {
     /// The next state-sync message (data marked `state`), for the session layer. Taking it
     /// acknowledges it, like [`Session::poll_event`].
     pub fn poll_state(&mut self, now: Instant) -> Option<Data> {
+        if !self.states.front().is_some_and(|d| self.inbound.releasable(d.seq)) {
+            return None;
+        }
         let data = self.states.pop_front()?;
         self.inbound.consumed(data.seq, data.payload_len(), now);
         Some(data)
