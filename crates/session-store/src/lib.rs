@@ -75,7 +75,15 @@ pub trait SessionStore: Send + Sync + 'static {
     /// [`Error::Corrupt`] when its record cannot be read back (the session is lost).
     async fn load(&self, id: &str) -> Result<Loaded>;
 
-    /// Marks session `id` ended with `reason` and drops its log; the store remembers the
-    /// reason for the tombstone TTL, then forgets the session.
-    async fn end(&self, id: &str, reason: LostReason) -> Result<()>;
+    /// Marks session `id` ended with `reason` and drops its log, as the owner at `epoch`
+    /// ([`Error::Fenced`] otherwise: a node that lost the session must not end it for the
+    /// node that took it). The store remembers the reason for the tombstone TTL, then
+    /// forgets the session. Ending a session the store does not know is not an error.
+    async fn end(&self, id: &str, epoch: u64, reason: LostReason) -> Result<()>;
+
+    /// Whether the state survives this process (a server then persists every session's
+    /// cursors and outbound frames before acknowledging them). `false` by default.
+    fn durable(&self) -> bool {
+        false
+    }
 }

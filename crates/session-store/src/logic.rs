@@ -79,9 +79,19 @@ pub(crate) fn trimmed(meta: &mut Meta, bytes: u64) {
     meta.log_bytes = meta.log_bytes.saturating_sub(bytes);
 }
 
-/// Marks the session ended; it is forgotten after the tombstone TTL.
-pub(crate) fn end(meta: &mut Meta, reason: LostReason, now_ms: u64, config: &StoreConfig) {
+/// Marks the session ended, as the owner at `epoch`; it is forgotten after the tombstone TTL.
+pub(crate) fn end(
+    meta: &mut Meta,
+    epoch: u64,
+    reason: LostReason,
+    now_ms: u64,
+    config: &StoreConfig,
+) -> Result<()> {
+    if meta.ended.is_none() && epoch != meta.epoch {
+        return Err(Error::Fenced { writer: epoch, current: meta.epoch });
+    }
     meta.ended = Some(reason);
     meta.log_bytes = 0;
     meta.expires_at_ms = now_ms.saturating_add(config.tombstone_ms());
+    Ok(())
 }

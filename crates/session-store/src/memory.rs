@@ -112,13 +112,16 @@ impl SessionStore for MemoryStore {
         })
     }
 
-    async fn end(&self, id: &str, reason: LostReason) -> Result<()> {
+    async fn end(&self, id: &str, epoch: u64, reason: LostReason) -> Result<()> {
         let ended = self.with_live(id, |entry, now| {
-            logic::end(&mut entry.meta, reason, now, &self.config);
+            logic::end(&mut entry.meta, epoch, reason, now, &self.config)?;
             entry.log.clear();
             Ok(())
         });
         // Ending a session the store already forgot is not an error: the outcome is the same.
-        ended.or(Ok(()))
+        match ended {
+            Err(crate::Error::Lost(_)) => Ok(()),
+            other => other,
+        }
     }
 }

@@ -58,8 +58,12 @@ pub struct OpenStream {
 /// Both directions' cursors and the rest of a session's small state.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Progress {
-    /// Inbound: the last sequence number delivered to the application.
+    /// Inbound: the last sequence number delivered to (consumed by) the application.
     pub delivered: u64,
+    /// Inbound: no message beyond this one was handed to the application (after a crash,
+    /// the messages in `(delivered, received]` are delivered again, marked).
+    #[serde(default)]
+    pub received: u64,
     /// Outbound: the last sequence number the peer acknowledged; the log is trimmed through it.
     pub peer_acked: u64,
     /// The state-sync version the session last saw.

@@ -129,6 +129,8 @@ impl Inbound {
     /// The application took frame `seq` of `len` payload bytes: schedule its ack.
     pub(crate) fn consumed(&mut self, seq: Seq, len: usize, now: Instant) {
         self.last_consumed = self.last_consumed.max(seq);
+        // With a durable store, the new cursor must be written before it can be acked.
+        self.wake |= self.durable.is_some_and(|(delivered, _)| self.last_consumed > delivered);
         if self.ack_target() <= self.last_acked {
             return;
         }

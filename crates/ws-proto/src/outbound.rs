@@ -48,6 +48,8 @@ pub(crate) struct Outbound {
     /// application has consumed them. They are not transmitted again.
     skip_through: Seq,
     max_payload: usize,
+    /// With a durable store: frames beyond this one are not durable yet and wait.
+    durable_through: Option<Seq>,
 }
 
 impl Outbound {
@@ -58,7 +60,8 @@ impl Outbound {
             .batch(batch())
             .max_attempts(u32::MAX);
         let queue = Queue::new(config).map_err(|_| Error::Config("replay buffer bounds"))?;
-        Ok(Self { queue, ready: VecDeque::new(), acked: 0, skip_through: 0, max_payload })
+        let ready = VecDeque::new();
+        Ok(Self { queue, ready, acked: 0, skip_through: 0, max_payload, durable_through: None })
     }
 
     /// Buffers a frame and gives it the next sequence number; `Full` when a bound would be
@@ -102,7 +105,15 @@ impl Outbound {
                 }
             }
         }
+        if self.ready.front().zip(self.durable_through).is_some_and(|(d, at)| d.seq > at) {
+            return None;
+        }
         self.ready.pop_front().map(Arc::unwrap_or_clone)
+    }
+
+    /// Frames up to `seq` are durable and may be transmitted; later ones wait.
+    pub(crate) fn set_durable_through(&mut self, seq: Seq) {
+        self.durable_through = Some(seq);
     }
 
     /// Whether frames wait to be transmitted.
@@ -160,10 +171,10 @@ impl Outbound {
         self.queue.rewind(acked, now).map(drop).map_err(|_| Error::Unexpected("restore rewind"))
     }
 
-    /// The frames not acknowledged yet, in order (for a snapshot).
-    pub(crate) fn unacked(&self) -> Vec<Data> {
+    /// The buffered frames after `seq`, in order (for a snapshot or a store write).
+    pub(crate) fn frames_after(&self, seq: Seq) -> Vec<Data> {
         let last = self.last_assigned();
-        let frames = (self.acked + 1..=last).filter_map(|seq| self.queue.get(seq));
+        let frames = (seq.max(self.acked) + 1..=last).filter_map(|seq| self.queue.get(seq));
         frames.map(|stored| Data::clone(&stored.0)).collect()
     }
 

@@ -238,9 +238,6 @@ impl Session {
     /// The next state-sync message (data marked `state`), for the session layer. Taking it
     /// acknowledges it, like [`Session::poll_event`].
     pub fn poll_state(&mut self, now: Instant) -> Option<Data> {
-        if !self.states.front().is_some_and(|d| self.inbound.releasable(d.seq)) {
-            return None;
-        }
         let data = self.states.pop_front()?;
         self.inbound.consumed(data.seq, data.payload_len(), now);
         Some(data)

@@ -52,6 +52,9 @@ struct World {
     got: [Vec<Got>; 2],
     /// What the server's store holds: `(delivered, received)`.
     durable: (u64, u64),
+    /// The last server frame the store holds (server sequence numbers are the positions in
+    /// `sent[SERVER]`, counted from 1).
+    durable_sent: u64,
     crashes: usize,
     config: Config,
     now: Instant,
@@ -71,6 +74,7 @@ impl World {
             sent: Default::default(),
             got: Default::default(),
             durable: (0, 0),
+            durable_sent: 0,
             crashes: 0,
             config,
             now,
@@ -93,6 +97,8 @@ impl World {
         }
     }
 
+    /// Sends. The server's frames leave only once its store holds them (at the next
+    /// persist); a crash before that loses them, and their send was never confirmed.
     fn send(&mut self, s: usize, n: u8) {
         for _ in 0..n {
             let text = format!("{s}-{}", self.sent[s].len());
@@ -137,13 +143,17 @@ impl World {
         let (delivered, received) = self.sides[SERVER].durable_cursors();
         self.durable = (delivered, received);
         self.sides[SERVER].set_durable(delivered, received);
+        self.durable_sent = self.sent[SERVER].len() as u64;
+        self.sides[SERVER].set_durable_sent(self.durable_sent);
     }
 
     /// The server dies; a new one restores the durable state (its outbound frames were
     /// durable before they left, so the unacknowledged ones are all there).
     fn crash(&mut self) {
         let (delivered, received) = self.durable;
-        let snapshot = Snapshot { delivered, received, ..self.sides[SERVER].snapshot() };
+        let mut snapshot = Snapshot { delivered, received, ..self.sides[SERVER].snapshot() };
+        snapshot.unacked.retain(|data| data.seq <= self.durable_sent);
+        self.sent[SERVER].truncate(self.durable_sent as usize);
         self.sides[SERVER] = Session::restore(self.config.clone(), snapshot, self.now).unwrap();
         self.crashes += 1;
         self.cut();
@@ -185,7 +195,8 @@ proptest! {
             prop_assert!(world.sides.iter().all(|s| matches!(s.phase(), Phase::Attached | Phase::Detached(_))));
         }
         world.settle();
-        // Server to client: every frame was durable before it left, so nothing repeats.
+        // Server to client: every frame was durable before it left, so nothing confirmed is
+        // lost and nothing repeats.
         let to_client: Vec<&String> = world.got[CLIENT].iter().map(|(t, _)| t).collect();
         prop_assert_eq!(to_client, world.sent[SERVER].iter().collect::<Vec<_>>());
         prop_assert!(world.got[CLIENT].iter().all(|(_, marked)| !marked));

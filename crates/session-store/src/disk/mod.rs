@@ -196,8 +196,12 @@ impl SessionStore for DiskStore {
         self.call(move |t, now, _| t.load(&id, now)).await
     }
 
-    async fn end(&self, id: &str, reason: LostReason) -> Result<()> {
+    async fn end(&self, id: &str, epoch: u64, reason: LostReason) -> Result<()> {
         let id = id.to_owned();
-        self.call(move |t, now, c| t.end(&id, reason, now, c)).await
+        self.call(move |t, now, c| t.end(&id, epoch, reason, now, c)).await
+    }
+
+    fn durable(&self) -> bool {
+        true
     }
 }

@@ -116,6 +116,7 @@ impl Tables<'_> {
     pub(crate) fn end(
         &mut self,
         id: &str,
+        epoch: u64,
         reason: LostReason,
         now: u64,
         c: &StoreConfig,
@@ -125,7 +126,7 @@ impl Tables<'_> {
             Err(Error::Lost(_) | Error::Corrupt(_)) => return Ok(()),
             Err(e) => return Err(e),
         };
-        logic::end(&mut meta, reason, now, c);
+        logic::end(&mut meta, epoch, reason, now, c)?;
         self.trim(id, u64::MAX)?;
         self.put_meta(id, &meta)
     }

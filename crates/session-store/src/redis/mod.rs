@@ -131,9 +131,17 @@ impl SessionStore for RedisStore {
         parse::loaded(id, reply, self.clock.now_ms())
     }
 
-    async fn end(&self, id: &str, reason: LostReason) -> Result<()> {
+    async fn end(&self, id: &str, epoch: u64, reason: LostReason) -> Result<()> {
         let mut call = self.scripts.end.prepare_invoke();
         call.key(&self.keys(id)[..]).arg(reason_name(reason)).arg(self.config.tombstone_ms());
-        status(call.invoke_async(&mut self.con.clone()).await).map(drop)
+        call.arg(epoch);
+        match status(call.invoke_async(&mut self.con.clone()).await) {
+            Err(Error::Fenced { current, .. }) => Err(Error::Fenced { writer: epoch, current }),
+            other => other.map(drop),
+        }
+    }
+
+    fn durable(&self) -> bool {
+        true
     }
 }

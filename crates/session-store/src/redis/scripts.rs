@@ -70,9 +70,11 @@ if #h == 0 then return {{}, {}, -2} end
 return {h, redis.call('XRANGE', KEYS[2], '-', '+'), redis.call('PTTL', KEYS[1])}
 "#;
 
-/// Marks a session ended and drops its log (ARGV: reason, tombstone ttl ms).
+/// Marks a session ended and drops its log (ARGV: reason, tombstone ttl ms, epoch).
 pub(crate) const END: &str = r#"
-if redis.call('EXISTS', KEYS[1]) == 0 then return {'ok', ''} end
+local m = redis.call('HMGET', KEYS[1], 'epoch', 'ended')
+if not m[1] then return {'ok', ''} end
+if (not m[2] or m[2] == '') and m[1] ~= ARGV[3] then return {'fenced', m[1]} end
 redis.call('HSET', KEYS[1], 'ended', ARGV[1], 'bytes', '0')
 redis.call('DEL', KEYS[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])

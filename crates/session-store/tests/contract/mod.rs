@@ -40,7 +40,13 @@ pub fn batch(seqs: std::ops::RangeInclusive<u64>) -> Batch {
 
 pub fn progress(delivered: u64, peer_acked: u64) -> Progress {
     let stream = OpenStream { id: "s".into(), next_index: 3, state: vec![1, 2, 3] };
-    Progress { delivered, peer_acked, state_version: 7, streams: vec![stream] }
+    Progress {
+        delivered,
+        received: delivered + 1,
+        peer_acked,
+        state_version: 7,
+        streams: vec![stream],
+    }
 }
 
 pub async fn create(store: &dyn SessionStore, id: &str) {
@@ -82,6 +88,11 @@ pub async fn stale_epoch_writes_are_refused<B: Backend>() {
     );
     store.write("s1", 1, &batch(3..=4)).await.unwrap();
     check_log(&store.load("s1").await.unwrap(), 1..=4);
+    let stale_end = store.end("s1", 0, LostReason::Expired).await;
+    assert_eq!(stale_end, Err(Error::Fenced { writer: 0, current: 1 }));
+    assert_eq!(store.load("s1").await.unwrap().meta.ended, None, "the stale end changed nothing");
+    store.end("s1", 1, LostReason::Closed).await.unwrap();
+    store.end("s1", 0, LostReason::Closed).await.unwrap();
 }
 
 pub async fn the_log_appends_in_order_and_trims_through_the_ack<B: Backend>() {
@@ -115,7 +126,7 @@ pub async fn sessions_are_independent<B: Backend>() {
     create(store, "b").await;
     store.write("a", 0, &batch(1..=2)).await.unwrap();
     store.write("b", 0, &batch(1..=5)).await.unwrap();
-    store.end("a", LostReason::Closed).await.unwrap();
+    store.end("a", 0, LostReason::Closed).await.unwrap();
     check_log(&store.load("b").await.unwrap(), 1..=5);
     assert!(store.load("a").await.unwrap().log.is_empty());
 }
@@ -125,7 +136,7 @@ pub async fn ended_sessions_keep_their_reason_until_the_tombstone_expires<B: Bac
     let store = b.store();
     create(store, "s1").await;
     store.write("s1", 0, &batch(1..=2)).await.unwrap();
-    store.end("s1", LostReason::Closed).await.unwrap();
+    store.end("s1", 0, LostReason::Closed).await.unwrap();
     let closed = Error::Lost(LostReason::Closed);
     assert_eq!(store.claim("s1", "secret", "alice").await, Err(closed.clone()));
     assert_eq!(store.write("s1", 0, &batch(3..=3)).await, Err(closed));
@@ -133,7 +144,7 @@ pub async fn ended_sessions_keep_their_reason_until_the_tombstone_expires<B: Bac
     assert_eq!(store.claim("s1", "guess", "alice").await, unauthorized);
     let loaded = store.load("s1").await.unwrap();
     assert_eq!((loaded.meta.ended, loaded.log.len()), (Some(LostReason::Closed), 0));
-    store.end("unknown", LostReason::Closed).await.unwrap();
+    store.end("unknown", 0, LostReason::Closed).await.unwrap();
     b.advance(WINDOW + Duration::from_millis(100)).await;
     let expired = Err(Error::Lost(LostReason::Expired));
     assert_eq!(store.claim("s1", "secret", "alice").await, expired);

@@ -44,7 +44,7 @@ impl Session {
             delivered,
             received,
             acked: self.outbound.acked(),
-            unacked: self.outbound.unacked(),
+            unacked: self.outbound.frames_after(0),
         }
     }
 
@@ -73,13 +73,28 @@ impl Session {
             expected += 1;
         }
         session.outbound.mark_restored_sent(now)?;
+        session.outbound.set_durable_through(expected - 1);
         session.inbound.restore(snapshot.delivered, snapshot.received);
+        // The session had a connection before: the next attach is a resume.
+        session.stats.attaches = 1;
         Ok(session)
     }
 
-    /// From now on, acknowledge and hand out only what [`Session::set_durable`] covers.
+    /// From now on, acknowledge and hand out only what [`Session::set_durable`] covers, and
+    /// transmit only what [`Session::set_durable_sent`] covers.
     pub fn require_durability(&mut self) {
         self.inbound.set_durable(0, 0);
+        self.outbound.set_durable_through(0);
+    }
+
+    /// The store now holds every outbound frame through `seq`: they may be transmitted.
+    pub fn set_durable_sent(&mut self, seq: Seq) {
+        self.outbound.set_durable_through(seq);
+    }
+
+    /// The buffered outbound frames after `seq`, in order: what a store write appends.
+    pub fn frames_after(&self, seq: Seq) -> Vec<Data> {
+        self.outbound.frames_after(seq)
     }
 
     /// The store now holds `delivered` and `received` (from [`Session::durable_cursors`]):
