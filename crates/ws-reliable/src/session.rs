@@ -22,6 +22,10 @@ pub struct Message {
     pub payload: Payload,
     /// Present when the message is a chunk of a stream.
     pub stream: Option<StreamChunk>,
+    /// With a durable store, after the process that ran the session died: this message may
+    /// have reached the application before (consumed, but its cursor was not yet durable).
+    /// Application ids ([`Session::send_with_id`]) still dedup it. `false` otherwise.
+    pub redelivered: bool,
 }
 
 /// Where a received chunk sits in its stream.
@@ -254,8 +258,14 @@ fn next_message(m: &mut ws_proto::Session) -> Option<Result<Option<Message>>> {
     loop {
         let event = if m.pending_events() == 0 { None } else { m.poll_event(now()) };
         match event {
-            Some(Event::Message(data)) => return Some(Ok(Some(to_message(data, None)))),
-            Some(Event::Chunk(data, status)) => return Some(chunk(data, status)),
+            Some(Event::Message(data)) => {
+                let again = m.is_redelivery(data.seq);
+                return Some(Ok(Some(to_message(data, None, again))));
+            }
+            Some(Event::Chunk(data, status)) => {
+                let again = m.is_redelivery(data.seq);
+                return Some(chunk(data, status, again));
+            }
             Some(Event::PeerSilent | Event::Lost(_)) => continue,
             None => {
                 let Phase::Ended(reason) = m.phase() else {
@@ -271,17 +281,17 @@ fn next_message(m: &mut ws_proto::Session) -> Option<Result<Option<Message>>> {
     }
 }
 
-fn chunk(data: Data, status: ChunkStatus) -> Result<Option<Message>> {
+fn chunk(data: Data, status: ChunkStatus, again: bool) -> Result<Option<Message>> {
     let Some(part) = data.stream.clone() else {
-        return Ok(Some(to_message(data, None)));
+        return Ok(Some(to_message(data, None, again)));
     };
     if status == ChunkStatus::Corrupted {
         return Err(Error::StreamCorrupted(part.id));
     }
     let info = StreamChunk { stream: part.id, index: part.index, last: part.last };
-    Ok(Some(to_message(data, Some(info))))
+    Ok(Some(to_message(data, Some(info), again)))
 }
 
-fn to_message(data: Data, stream: Option<StreamChunk>) -> Message {
-    Message { seq: data.seq, id: data.id, payload: data.payload, stream }
+fn to_message(data: Data, stream: Option<StreamChunk>, redelivered: bool) -> Message {
+    Message { seq: data.seq, id: data.id, payload: data.payload, stream, redelivered }
 }

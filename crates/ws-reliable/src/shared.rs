@@ -19,6 +19,9 @@ pub(crate) struct Shared {
     machine: Mutex<Machine>,
     to_conn: Notify,
     to_app: Notify,
+    /// To the session's store writer (durable stores only): whatever wakes the connection
+    /// or the application may have made something to persist.
+    to_store: Notify,
 }
 
 impl Shared {
@@ -27,6 +30,7 @@ impl Shared {
             machine: Mutex::new(machine),
             to_conn: Notify::new(),
             to_app: Notify::new(),
+            to_store: Notify::new(),
         })
     }
 
@@ -38,11 +42,19 @@ impl Shared {
     /// Tells the connection driver that there is something to transmit or a new deadline.
     pub(crate) fn wake_conn(&self) {
         self.to_conn.notify_one();
+        self.to_store.notify_one();
     }
 
     /// Tells every waiting application call that events or room may be available.
     pub(crate) fn wake_app(&self) {
         self.to_app.notify_waiters();
+        self.to_store.notify_one();
+    }
+
+    /// Resolves at the next wake-up of the connection or the application (or at once if one
+    /// is pending): the store writer's signal.
+    pub(crate) async fn store_woken(&self) {
+        self.to_store.notified().await;
     }
 
     /// Resolves at the next [`Shared::wake_conn`] (or at once if one is pending).

@@ -31,5 +31,6 @@ pub mod client;
 pub mod demo;
 mod error;
 pub mod serve;
+pub mod store;
 
 pub use error::{Error, Result};

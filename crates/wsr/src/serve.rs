@@ -58,6 +58,11 @@ pub struct ServeConfig {
     /// PEM private key (PKCS#8, PKCS#1 or SEC1) of `--tls-cert`. Default none.
     #[arg(long, requires = "tls_cert")]
     pub tls_key: Option<std::path::PathBuf>,
+    /// Where sessions live: a directory (on disk: survives a restart of this node) or a
+    /// `redis://host:port` URL (shared by nodes: a client resumes on any of them). Default
+    /// none: in memory.
+    #[arg(long)]
+    pub store: Option<String>,
 }
 
 impl Default for ServeConfig {
@@ -71,6 +76,7 @@ impl Default for ServeConfig {
             jwt_issuers: Vec::new(),
             tls_cert: None,
             tls_key: None,
+            store: None,
         }
     }
 }
@@ -201,7 +207,9 @@ pub async fn start_with(
         .allowed_origins(config.allowed_origins.iter().cloned());
     server_config.metrics_route = metrics;
     server_config.static_route = Some(crate::demo::route());
+    let window = Duration::from_millis(config.resume_window_ms);
     let mut builder = Server::builder().config(server_config);
+    builder = crate::store::apply(builder, config.store.as_deref(), window).await?;
     if let Some(secret) = &config.jwt_secret {
         builder = builder.auth(jwt(secret, config));
     }

@@ -14,12 +14,13 @@ use crate::auth::Principal;
 use crate::close::{TransportClose, transport_close};
 use crate::codec::{Codec, Incoming};
 use crate::server::control::ServerControl;
+use crate::server::durable;
+use crate::server::persist::Written;
 use crate::server::sessions::{Attach, Created};
 use crate::server::state::{BoxIo, ServerState, Upgraded};
-use crate::server::task::{self, Identity};
-use crate::session::{Session, SessionInfo};
+use crate::session::Session;
 use crate::shared::{Shared, now};
-use crate::store::SessionRecord;
+use crate::store::{SessionRecord, StoreError};
 
 /// Takes an upgraded connection of an authenticated principal to its session.
 pub(crate) async fn accept(mut ws: WebSocketStream<BoxIo>, up: Upgraded, state: Arc<ServerState>) {
@@ -32,7 +33,7 @@ pub(crate) async fn accept(mut ws: WebSocketStream<BoxIo>, up: Upgraded, state: 
         None => create(attach(ws, 0), &up.principal, state).await,
         Some(resume) => {
             let last = resume.last_received;
-            claim(attach(ws, last), &resume, &up.principal, &state).await;
+            claim(attach(ws, last), &resume, &up.principal.subject, &state).await;
         }
     }
 }
@@ -107,11 +108,7 @@ async fn create(mut attach: Attach<BoxIo>, principal: &Principal, state: Arc<Ser
         Ok(registered) => registered,
         Err(frame) => return refuse(&mut attach.ws, attach.codec, frame).await,
     };
-    let info = SessionInfo { id: created.id.clone(), subject: principal.subject.clone() };
-    spawn_handler(Session::new(Arc::clone(&shared), info, state.dedup.clone()), &state);
-    let who = Identity { id: created.id, token: created.token };
-    let _ = created.mailbox.put(Box::new(attach));
-    tokio::spawn(task::run(who, shared, created.mailbox, Arc::clone(&state)));
+    durable::launch(attach, created, shared, &principal.subject, &state, Written::default());
 }
 
 /// A new session in this server's registry and in the store, or the frame refusing it.
@@ -119,8 +116,11 @@ async fn register(
     principal: &Principal,
     state: &ServerState,
 ) -> Result<(Arc<Shared>, Created<BoxIo>), Frame> {
-    let machine = Machine::new(state.config.session.clone(), now())
+    let mut machine = Machine::new(state.config.session.clone(), now())
         .map_err(|e| error_frame(e.code(), &e.to_string()))?;
+    if state.store.durable() {
+        machine.require_durability();
+    }
     let shared = Shared::new(machine);
     let created = state
         .sessions
@@ -137,45 +137,53 @@ async fn register(
 async fn claim(
     mut attach: Attach<BoxIo>,
     resume: &Resume,
-    principal: &Principal,
-    state: &ServerState,
+    subject: &str,
+    state: &Arc<ServerState>,
 ) {
     let metrics = state.metrics.as_ref();
     metrics.inspect(|m| m.resume_attempted());
-    let claim = match state.store.claim(&resume.session, &resume.token, &principal.subject).await {
-        Ok(claim) => Ok(claim),
-        Err(e) => match e.lost_reason() {
-            Some(reason) => Err(reason),
-            // The store is unreachable: the session may well be resumable later.
-            None => return refuse(&mut attach.ws, attach.codec, store_down(&e)).await,
-        },
+    let claim = match state.store.claim(&resume.session, &resume.token, subject).await {
+        Ok(claim) => claim,
+        Err(e) => return claim_refused(attach, &e, state).await,
     };
-    // A session the store knows but this server does not run is not resumable here (its
-    // replay buffer lives in the process that ran it).
-    let route = claim.and_then(|claim| {
-        attach.epoch = claim.epoch;
-        state.sessions.route(&resume.session).ok_or(LostReason::Expired)
-    });
-    let sent = match route {
-        Ok(mailbox) => mailbox.put(Box::new(attach)).map_err(|attach| *attach),
-        Err(reason) => {
-            metrics.inspect(|m| m.resume_lost(reason_label(reason)));
-            return lost(&mut attach, reason).await;
+    attach.epoch = claim.epoch;
+    let mailbox = match state.sessions.claimed(&resume.session, claim.epoch) {
+        Some(mailbox) => mailbox,
+        // Not run here: with a durable store, it is resumable from the store.
+        None if state.store.durable() => {
+            return durable::resume(attach, resume, subject, state).await;
+        }
+        None => {
+            metrics.inspect(|m| m.resume_lost("expired"));
+            return lost(&mut attach, LostReason::Expired).await;
         }
     };
+    let sent = mailbox.put(Box::new(attach)).map_err(|attach| *attach);
     metrics.inspect(|m| if sent.is_ok() { m.resume_succeeded() } else { m.resume_lost("expired") });
     if let Err(mut attach) = sent {
         lost(&mut attach, LostReason::Expired).await;
     }
 }
 
-async fn lost(attach: &mut Attach<BoxIo>, reason: LostReason) {
+/// The store refused the claim: the session is gone (and why), or the store is unreachable
+/// (the session may well be resumable later).
+async fn claim_refused(mut attach: Attach<BoxIo>, e: &StoreError, state: &ServerState) {
+    match e.lost_reason() {
+        Some(reason) => {
+            state.metrics.as_ref().inspect(|m| m.resume_lost(reason_label(reason)));
+            lost(&mut attach, reason).await;
+        }
+        None => refuse(&mut attach.ws, attach.codec, store_down(e)).await,
+    }
+}
+
+pub(crate) async fn lost(attach: &mut Attach<BoxIo>, reason: LostReason) {
     let frame =
         Frame::SessionLost(SessionLost { reason, message: format!("cannot resume: {reason:?}") });
     refuse(&mut attach.ws, attach.codec, frame).await;
 }
 
-fn spawn_handler(session: Session, state: &ServerState) {
+pub(crate) fn spawn_handler(session: Session, state: &ServerState) {
     let handler = Arc::clone(&state.handler);
     tokio::spawn(async move {
         let outcome = handler(session.clone()).await;
@@ -198,10 +206,10 @@ fn reason_label(reason: LostReason) -> &'static str {
     }
 }
 
-fn store_down(e: &crate::store::StoreError) -> Frame {
+pub(crate) fn store_down(e: &StoreError) -> Frame {
     error_frame(ErrorCode::Unexpected, &format!("session store unavailable, retry later: {e}"))
 }
 
-fn error_frame(code: ErrorCode, message: &str) -> Frame {
+pub(crate) fn error_frame(code: ErrorCode, message: &str) -> Frame {
     Frame::Error(ErrorFrame { code: code.as_u16(), message: message.to_owned() })
 }

@@ -8,7 +8,7 @@ use parking_lot::Mutex;
 use rand::RngCore;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 use ws_proto::Seq;
 
 use crate::codec::Codec;
@@ -89,6 +89,8 @@ impl<S> Mailbox<S> {
 pub(crate) struct Entry<S> {
     pub(crate) shared: Arc<Shared>,
     pub(crate) mailbox: Arc<Mailbox<S>>,
+    /// The epoch of this node's latest claim (the session's store writer follows it).
+    pub(crate) epoch: watch::Sender<u64>,
 }
 
 /// Every live session of a server.
@@ -102,6 +104,8 @@ pub(crate) struct Created<S> {
     pub(crate) id: String,
     pub(crate) token: String,
     pub(crate) mailbox: Arc<Mailbox<S>>,
+    /// Follows this node's claims of the session.
+    pub(crate) epoch: watch::Receiver<u64>,
 }
 
 impl<S> Sessions<S> {
@@ -116,14 +120,47 @@ impl<S> Sessions<S> {
             return None;
         }
         let (id, token) = (random_hex(16), random_hex(32));
-        let mailbox = Mailbox::new();
-        map.insert(id.clone(), Entry { shared, mailbox: Arc::clone(&mailbox) });
-        Some(Created { id, token, mailbox })
+        let (mailbox, entry, epoch) = Self::entry(shared, 0);
+        map.insert(id.clone(), entry);
+        Some(Created { id, token, mailbox, epoch })
     }
 
-    /// Where to hand a connection for session `id`, if this server runs it.
-    pub(crate) fn route(&self, id: &str) -> Option<Arc<Mailbox<S>>> {
-        self.map.lock().get(id).map(|entry| Arc::clone(&entry.mailbox))
+    /// Registers a session restored from the store under its own id and token, claimed at
+    /// `epoch`. `Err` with the mailbox of the one already here when a concurrent resume
+    /// registered it first; `Ok(None)` when the session limit is reached.
+    pub(crate) fn restore(
+        &self,
+        id: &str,
+        token: &str,
+        shared: Arc<Shared>,
+        epoch: u64,
+    ) -> Result<Option<Created<S>>, Arc<Mailbox<S>>> {
+        let mut map = self.map.lock();
+        if let Some(entry) = map.get(id) {
+            entry.epoch.send_if_modified(|e| std::mem::replace(e, (*e).max(epoch)) < epoch);
+            return Err(Arc::clone(&entry.mailbox));
+        }
+        if map.len() >= self.max {
+            return Ok(None);
+        }
+        let (mailbox, entry, rx) = Self::entry(shared, epoch);
+        map.insert(id.to_owned(), entry);
+        Ok(Some(Created { id: id.to_owned(), token: token.to_owned(), mailbox, epoch: rx }))
+    }
+
+    fn entry(shared: Arc<Shared>, epoch: u64) -> (Arc<Mailbox<S>>, Entry<S>, watch::Receiver<u64>) {
+        let mailbox = Mailbox::new();
+        let (tx, rx) = watch::channel(epoch);
+        (Arc::clone(&mailbox), Entry { shared, mailbox, epoch: tx }, rx)
+    }
+
+    /// This node claimed session `id` at `epoch`: where to hand the connection, if this
+    /// server runs the session (its store writer now writes with that epoch).
+    pub(crate) fn claimed(&self, id: &str, epoch: u64) -> Option<Arc<Mailbox<S>>> {
+        let map = self.map.lock();
+        let entry = map.get(id)?;
+        entry.epoch.send_if_modified(|e| std::mem::replace(e, (*e).max(epoch)) < epoch);
+        Some(Arc::clone(&entry.mailbox))
     }
 
     /// Forgets a session (it ended).

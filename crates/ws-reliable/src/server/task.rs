@@ -45,15 +45,15 @@ pub(crate) async fn run(
         Phase::Ended(reason) => reason,
         _ => ws_proto::LostReason::Expired,
     };
-    record_end(&state, &who.id, reason).await;
+    record_end(&state, &who.id, epoch, reason).await;
     shared.wake_app();
     tracing::debug!(session = %who.id, "session ended");
 }
 
 /// Tells the store why the session ended; a failure is logged (the store forgets the session
 /// after its resume window anyway).
-async fn record_end(state: &ServerState, id: &str, reason: ws_proto::LostReason) {
-    if let Err(e) = state.store.end(id, reason).await {
+async fn record_end(state: &ServerState, id: &str, epoch: u64, reason: ws_proto::LostReason) {
+    if let Err(e) = state.store.end(id, epoch, reason).await {
         tracing::warn!(session = %id, error = %e, "session store: end not recorded");
     }
 }
