@@ -60,6 +60,15 @@ fn bench_store(c: &mut Criterion, rt: &Runtime, name: &str, store: Arc<dyn Sessi
             })
         });
     }
+    bench_many(&mut group, rt, &store);
+    group.finish();
+}
+
+fn bench_many(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    rt: &Runtime,
+    store: &Arc<dyn SessionStore>,
+) {
     let mut ws = writers(rt, store.as_ref(), "many", 100);
     group.throughput(Throughput::Elements(100 * 16));
     group.bench_function(BenchmarkId::new("100 sessions", 16), |b| {
@@ -74,7 +83,6 @@ fn bench_store(c: &mut Criterion, rt: &Runtime, name: &str, store: Arc<dyn Sessi
             })
         })
     });
-    group.finish();
 }
 
 fn write_path(c: &mut Criterion) {

@@ -1,5 +1,6 @@
 //! The contract suite on [`DiskStore`] (redb) in a temporary directory, on a manual clock,
 //! plus what only a disk has: damaged records and damaged files.
+#![allow(clippy::unwrap_used)]
 
 mod contract;
 mod support;

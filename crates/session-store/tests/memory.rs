@@ -1,4 +1,5 @@
 //! The contract suite on [`MemoryStore`], on a manual clock.
+#![allow(clippy::unwrap_used)]
 
 mod contract;
 

@@ -1,5 +1,6 @@
 //! The contract suite on [`RedisStore`] against a real `redis-server` the harness starts on a
 //! free loopback port (and stops on drop). Expiry is Redis's own, so those cases wait.
+#![allow(clippy::unwrap_used)]
 
 mod contract;
 mod support;

@@ -2,7 +2,7 @@
 //! backend by `contract_cases!`.
 
 // Each test binary uses a part of these helpers.
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
 use std::time::Duration;
 

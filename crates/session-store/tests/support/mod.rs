@@ -1,7 +1,7 @@
 //! Test support: temporary directories and a real `redis-server`.
 
 // Each test binary uses a part of these helpers.
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
 pub mod redis;
 

@@ -1,7 +1,7 @@
 //! A real `redis-server` for tests: started on a free loopback port, without persistence
 //! (or with an append-only file, for restart cases), killed on drop. No mock stands in for it.
 
-#![allow(unreachable_pub)]
+#![allow(unreachable_pub, clippy::unwrap_used)]
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
