@@ -6,6 +6,7 @@
 mod accept;
 #[cfg(feature = "axum")]
 mod axum;
+pub(crate) mod budget;
 mod config;
 mod conns;
 mod control;
@@ -107,7 +108,10 @@ impl ServerBuilder {
     fn state(self, parts: Parts, handler: Handler) -> Arc<ServerState> {
         let Parts { dedup, registry } = parts;
         let metrics = self.config.metrics.then(ws_metrics::Metrics::new);
+        let (limit, headroom) = (self.config.budget_limit(), self.config.max_message_size);
+        let budget = budget::Budget::new(limit, headroom, metrics.clone());
         let state = Arc::new(ServerState {
+            budget,
             sessions: Sessions::new(self.config.max_sessions),
             hub: Arc::new(StateHub::new(self.config.state_history)),
             config: self.config,
