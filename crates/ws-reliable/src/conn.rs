@@ -25,6 +25,10 @@ use crate::shared::{Shared, now};
 /// Longest wait for the goodbye frames on a connection that is ending.
 const GOODBYE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// Messages past this size (16 KiB) get their allocation released from the read buffer (see
+/// [`next_after`]).
+const LARGE: usize = 16 << 10;
+
 /// Most frames written between two flushes.
 const BATCH: usize = 256;
 
@@ -181,7 +185,8 @@ async fn read_loop<S, T>(
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    while let Some(message) = stream.next().await {
+    let mut previous = None;
+    while let Some(message) = next_after(stream, previous.take()).await {
         let message = match message {
             Ok(message) => message,
             Err(e) => return read_error(e, shared),
@@ -191,6 +196,7 @@ where
             Message::Binary(bytes) => bytes.len(),
             _ => 0,
         };
+        previous = (len > LARGE).then(|| message.clone());
         let frame = match codec.decode(message) {
             Incoming::Frame(frame) => frame,
             Incoming::Alive => {
@@ -206,6 +212,27 @@ where
         control.delivered(len);
     }
     End::PeerClosed(None)
+}
+
+/// The next message; `previous` (the last large message, if any) is dropped only after the
+/// first poll. tungstenite's read buffer still shares the allocation of a large message it
+/// handed over, and `bytes` reuses an allocation that nothing else shares: kept alive while
+/// tungstenite makes room for the next header, the large allocation is left behind (a small
+/// one is taken) and freed with the message, instead of staying with the connection.
+async fn next_after<S>(
+    stream: &mut futures_util::stream::SplitStream<WebSocketStream<S>>,
+    previous: Option<Message>,
+) -> Option<Result<Message, tokio_tungstenite::tungstenite::Error>>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut previous = previous;
+    std::future::poll_fn(|cx| {
+        let polled = stream.poll_next_unpin(cx);
+        previous = None;
+        polled
+    })
+    .await
 }
 
 /// Answers the peer's close frame (RFC 6455 §5.5.1): tungstenite queued the reply, and writes

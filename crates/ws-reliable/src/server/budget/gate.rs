@@ -57,15 +57,33 @@ impl Drop for Account {
     }
 }
 
+/// Bytes read from the socket at once (tungstenite asks for its read buffer size, 4 KiB).
+const STAGE: usize = 4 << 10;
+
 /// A byte stream whose reads follow the memory budget.
+///
+/// Reads go through a small staging buffer so that a large frame's header and the end of its
+/// payload are each the last bytes of a read: the reservation is decided before any of the
+/// payload is handed on, and tungstenite's read buffer holds nothing past the large message
+/// when it completes, so it can let go of that message's allocation (see `conn.rs`).
 pub(crate) struct Gated<I> {
     io: I,
-    account: Arc<Account>,
+    stage: Box<[u8]>,
+    start: usize,
+    end: usize,
     scan: Scan,
+    reader: Reader,
+}
+
+/// The reservation side of [`Gated`].
+struct Reader {
+    account: Arc<Account>,
     /// Largest message accepted: frames announcing more are left to tungstenite to refuse.
     max_message: u64,
     /// Bytes of the current data message so far.
     message: u64,
+    /// The current frame is past [`SMALL`].
+    large_frame: bool,
     /// The reservation the next read waits for.
     pending: Option<usize>,
     /// Whether the current message holds its reservation.
@@ -78,19 +96,21 @@ pub(crate) struct Gated<I> {
 impl<I> Gated<I> {
     /// Wraps `io`, charging `account`.
     pub(crate) fn new(io: I, account: Arc<Account>, max_message: usize) -> Self {
-        Self {
-            io,
+        let reader = Reader {
             account,
-            scan: Scan::default(),
             max_message: max_message as u64,
             message: 0,
+            large_frame: false,
             pending: None,
             reserved: false,
             parked: None,
             stalled: false,
-        }
+        };
+        Self { io, stage: vec![0; STAGE].into(), start: 0, end: 0, scan: Scan::default(), reader }
     }
+}
 
+impl Reader {
     /// Ready once the pending reservation (if any) is granted. A reservation is tried again
     /// after the wake-up is armed, so a release in between is not missed.
     fn poll_room(&mut self, cx: &mut Context<'_>) -> Poll<()> {
@@ -127,29 +147,36 @@ impl<I> Gated<I> {
         self.account.partial.fetch_add(want, Ordering::AcqRel);
     }
 
-    /// Follows the frames in bytes just read.
-    fn watch(&mut self, bytes: &[u8]) {
-        let mut scan = std::mem::take(&mut self.scan);
-        scan.feed(bytes, |seen| self.on(seen));
-        self.scan = scan;
+    /// Follows one frame event; `true` ends the read here (after a large frame's header or
+    /// payload).
+    fn on(&mut self, seen: Seen) -> bool {
+        match seen {
+            Seen::Header { len, data, fin } => {
+                self.large_frame = len > SMALL;
+                if data {
+                    self.data_header(len, fin);
+                }
+                self.large_frame
+            }
+            Seen::End { data, fin } => {
+                if data && fin {
+                    self.message_done();
+                }
+                std::mem::take(&mut self.large_frame)
+            }
+        }
     }
 
-    fn on(&mut self, seen: Seen) {
-        match seen {
-            Seen::Header { len, data: true, fin } => {
-                let total = self.message.saturating_add(len);
-                let large = total > SMALL && total <= self.max_message;
-                if large && !self.reserved && self.pending.is_none() {
-                    // One reservation per message: the exact size when this frame ends it,
-                    // the largest allowed while more fragments may follow.
-                    let want = if fin && self.message == 0 { len } else { self.max_message };
-                    self.pending = Some(usize::try_from(want).unwrap_or(usize::MAX));
-                }
-                self.message = total;
-            }
-            Seen::End { data: true, fin: true } => self.message_done(),
-            _ => {}
+    fn data_header(&mut self, len: u64, fin: bool) {
+        let total = self.message.saturating_add(len);
+        let large = total > SMALL && total <= self.max_message;
+        if large && !self.reserved && self.pending.is_none() {
+            // One reservation per message: the exact size when this frame ends it, the
+            // largest allowed while more fragments may follow.
+            let want = if fin && self.message == 0 { len } else { self.max_message };
+            self.pending = Some(usize::try_from(want).unwrap_or(usize::MAX));
         }
+        self.message = total;
     }
 
     /// The last fragment is read: the reservation, trimmed to the message's size, waits for
@@ -173,10 +200,18 @@ impl<I: AsyncRead + Unpin> AsyncRead for Gated<I> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        ready!(this.poll_room(cx));
-        let before = buf.filled().len();
-        ready!(Pin::new(&mut this.io).poll_read(cx, buf))?;
-        this.watch(&buf.filled()[before..]);
+        ready!(this.reader.poll_room(cx));
+        if this.start == this.end {
+            let mut staged = ReadBuf::new(&mut this.stage);
+            ready!(Pin::new(&mut this.io).poll_read(cx, &mut staged))?;
+            (this.start, this.end) = (0, staged.filled().len());
+        }
+        let room = buf.remaining().min(this.end - this.start);
+        let bytes = &this.stage[this.start..this.start + room];
+        let reader = &mut this.reader;
+        let taken = this.scan.feed(bytes, |seen| reader.on(seen));
+        buf.put_slice(&bytes[..taken]);
+        this.start += taken;
         Poll::Ready(Ok(()))
     }
 }

@@ -25,26 +25,32 @@ pub(crate) struct Scan {
 }
 
 impl Scan {
-    /// Feeds the next bytes of the stream, calling `seen` for each header and frame end.
-    pub(crate) fn feed(&mut self, mut bytes: &[u8], mut seen: impl FnMut(Seen)) {
-        while !bytes.is_empty() {
+    /// Feeds the next bytes of the stream, calling `seen` for each header and frame end,
+    /// until `seen` returns `true` (stop right after this event) or the bytes run out; the
+    /// number of bytes consumed.
+    pub(crate) fn feed(&mut self, bytes: &[u8], mut seen: impl FnMut(Seen) -> bool) -> usize {
+        let mut at = 0;
+        let mut stop = false;
+        while at < bytes.len() && !stop {
+            let rest = &bytes[at..];
             match self.left {
                 Some(left) => {
-                    let take = usize::try_from(left).unwrap_or(usize::MAX).min(bytes.len());
-                    bytes = &bytes[take..];
-                    self.advance(take as u64, &mut seen);
+                    let take = usize::try_from(left).unwrap_or(usize::MAX).min(rest.len());
+                    at += take;
+                    stop = self.advance(take as u64, &mut seen);
                 }
                 None => {
-                    let take = (self.needed() - self.have).min(bytes.len());
-                    self.header[self.have..self.have + take].copy_from_slice(&bytes[..take]);
+                    let take = (self.needed() - self.have).min(rest.len());
+                    self.header[self.have..self.have + take].copy_from_slice(&rest[..take]);
                     self.have += take;
-                    bytes = &bytes[take..];
+                    at += take;
                     if self.have == self.needed() {
-                        self.header_done(&mut seen);
+                        stop = self.header_done(&mut seen);
                     }
                 }
             }
         }
+        at
     }
 
     /// Header bytes needed: 2 until the length byte is known, then the whole header.
@@ -61,7 +67,7 @@ impl Scan {
         2 + extended + if second & 0x80 != 0 { 4 } else { 0 }
     }
 
-    fn header_done(&mut self, seen: &mut impl FnMut(Seen)) {
+    fn header_done(&mut self, seen: &mut impl FnMut(Seen) -> bool) -> bool {
         let (first, second) = (self.header[0], self.header[1]);
         let len = match second & 0x7f {
             126 => u64::from(u16::from_be_bytes([self.header[2], self.header[3]])),
@@ -76,16 +82,18 @@ impl Scan {
         self.fin = first & 0x80 != 0;
         self.have = 0;
         self.left = Some(len);
-        seen(Seen::Header { len, data: self.data, fin: self.fin });
-        self.advance(0, seen);
+        let stop = seen(Seen::Header { len, data: self.data, fin: self.fin });
+        // An empty frame ends with its header.
+        self.advance(0, seen) || stop
     }
 
-    fn advance(&mut self, n: u64, seen: &mut impl FnMut(Seen)) {
+    fn advance(&mut self, n: u64, seen: &mut impl FnMut(Seen) -> bool) -> bool {
         let left = self.left.unwrap_or(0).saturating_sub(n);
         self.left = Some(left);
-        if left == 0 {
-            self.left = None;
-            seen(Seen::End { data: self.data, fin: self.fin });
+        if left > 0 {
+            return false;
         }
+        self.left = None;
+        seen(Seen::End { data: self.data, fin: self.fin })
     }
 }

@@ -35,7 +35,10 @@ fn check_scan(stream: &[u8], chunk: usize, expected: &[Seen]) {
     let mut scan = Scan::default();
     let mut seen = Vec::new();
     for part in stream.chunks(chunk) {
-        scan.feed(part, |s| seen.push(s));
+        scan.feed(part, |s| {
+            seen.push(s);
+            false
+        });
     }
     assert_eq!(seen, expected, "chunk {chunk}");
 }
@@ -110,6 +113,7 @@ async fn a_large_message_waits_for_room_and_its_reservation_goes_back_on_deliver
     assert!(budget.try_reserve(150_000), "someone else holds half");
     // The header and a first chunk go through; the payload then waits for room.
     let first = read_n(&mut gated, 1).await;
+    assert_eq!(first, 14, "a large frame's header is a read of its own");
     let blocked = tokio::time::timeout(std::time::Duration::from_millis(50), read_n(&mut gated, 1));
     assert!(blocked.await.is_err(), "read while the reservation does not fit");
     assert_eq!(budget.figures().paused_now, 1);

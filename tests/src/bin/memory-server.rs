@@ -1,0 +1,42 @@
+//! The server child process of the memory tests (`tests/tests/rss.rs`, `budget.rs`) and of the
+//! 1,000-connection run (`tests/examples/budget_load.rs`): a ws-reliable server on
+//! 127.0.0.1:0 whose handler takes each message and answers with its payload length. It
+//! prints its address on the first line of stdout and exits when stdin closes.
+//!
+//! `memory-server [BUDGET_BYTES]`: without an argument the memory budget is the machine's
+//! default. Same allocator as the `wsr` binary (mimalloc), so its resident memory is what a
+//! deployment would see.
+
+use std::io::{BufRead, Write};
+
+use ws_reliable::{Server, ServerConfig, Session};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut config = ServerConfig::default();
+    if let Some(budget) = std::env::args().nth(1) {
+        config = config.memory_budget(budget.parse()?);
+    }
+    let server = Server::builder().config(config).bind("127.0.0.1:0").await?;
+    let addr = server.local_addr()?;
+    let handle = server.start(answer);
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{addr}")?;
+    out.flush()?;
+    drop(out);
+    // The parent ends the child by closing its stdin (also when the parent dies).
+    tokio::task::spawn_blocking(|| std::io::stdin().lock().lines().count()).await?;
+    handle.shutdown();
+    Ok(())
+}
+
+/// Takes every message and answers with its payload length.
+async fn answer(session: Session) -> ws_reliable::Result<()> {
+    while let Some(message) = session.recv().await? {
+        session.send(message.payload.len().to_string()).await?;
+    }
+    Ok(())
+}
