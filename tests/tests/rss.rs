@@ -9,10 +9,10 @@
 //! baseline, `ENDED_MARGIN_KIB` once every session ended.
 
 #[allow(dead_code)]
-mod support;
-#[allow(dead_code)]
 #[path = "support/memory.rs"]
 mod memory;
+#[allow(dead_code)]
+mod support;
 
 use std::time::Duration;
 

@@ -131,7 +131,9 @@ async fn one_message(client: &Client, body: Bytes) -> Outcome {
         return Outcome::Ended(e.to_string());
     }
     match client.recv().await {
-        Ok(Some(answer)) => Outcome::Delivered(answer.text().and_then(|t| t.parse().ok()).unwrap_or(0)),
+        Ok(Some(answer)) => {
+            Outcome::Delivered(answer.text().and_then(|t| t.parse().ok()).unwrap_or(0))
+        }
         Ok(None) => Outcome::Ended("session ended".to_owned()),
         Err(e) => Outcome::Ended(e.to_string()),
     }

@@ -107,9 +107,9 @@ impl Budget {
         if n == 0 {
             return;
         }
-        let _ = self.used.fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
-            Some(used.saturating_sub(n))
-        });
+        let _ = self
+            .used
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| Some(used.saturating_sub(n)));
         if self.waiting.load(Ordering::Acquire) > 0 {
             self.freed.notify_waiters();
         }

@@ -157,7 +157,9 @@ impl ServerConfig {
         check_message_size(self.max_message_size, &self.session)?;
         let least = self.max_message_size.saturating_mul(2);
         if self.memory_budget.is_some_and(|budget| budget < least) {
-            return Err(Error::Config(format!("memory_budget below {least} (2 x max_message_size)")));
+            return Err(Error::Config(format!(
+                "memory_budget below {least} (2 x max_message_size)"
+            )));
         }
         Ok(())
     }

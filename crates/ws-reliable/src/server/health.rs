@@ -131,7 +131,8 @@ pub(crate) fn respond(state: &ServerState) -> HttpResponse {
     let body = serde_json::to_vec(&body).unwrap_or_default();
     let mut response = Response::new(Full::new(Bytes::from(body)));
     let status = if refusing.is_some() { 503 } else { report.http_status() };
-    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     if let Some(cors) =

@@ -71,6 +71,10 @@ pub(crate) struct Gated<I> {
     stage: Box<[u8]>,
     start: usize,
     end: usize,
+    /// Staged bytes already scanned but held back: the last byte of a large frame's header,
+    /// until its reservation is granted (tungstenite sizes its buffer for the payload as soon
+    /// as it has a whole header).
+    withheld: usize,
     scan: Scan,
     reader: Reader,
 }
@@ -106,7 +110,8 @@ impl<I> Gated<I> {
             parked: None,
             stalled: false,
         };
-        Self { io, stage: vec![0; STAGE].into(), start: 0, end: 0, scan: Scan::default(), reader }
+        let stage = vec![0; STAGE].into();
+        Self { io, stage, start: 0, end: 0, withheld: 0, scan: Scan::default(), reader }
     }
 }
 
@@ -156,7 +161,7 @@ impl Reader {
                 if data {
                     self.data_header(len, fin);
                 }
-                self.large_frame
+                self.large_frame || self.pending.is_some()
             }
             Seen::End { data, fin } => {
                 if data && fin {
@@ -193,6 +198,28 @@ impl Reader {
     }
 }
 
+impl<I: AsyncRead + Unpin> Gated<I> {
+    /// Hands over staged bytes up to the next boundary; `false` when nothing could be handed
+    /// over yet (a header waits for its reservation).
+    fn hand_over(&mut self, buf: &mut ReadBuf<'_>) -> bool {
+        let room = buf.remaining().min(self.end - self.start);
+        let bytes = &self.stage[self.start..self.start + room];
+        if self.withheld > 0 {
+            let n = self.withheld.min(room);
+            buf.put_slice(&bytes[..n]);
+            (self.start, self.withheld) = (self.start + n, self.withheld - n);
+            return true;
+        }
+        let reader = &mut self.reader;
+        let taken = self.scan.feed(bytes, |seen| reader.on(seen));
+        // A pending reservation was set by the header that ends exactly at `taken`.
+        let hold = usize::from(self.reader.pending.is_some());
+        buf.put_slice(&bytes[..taken - hold]);
+        (self.start, self.withheld) = (self.start + taken - hold, hold);
+        taken > hold
+    }
+}
+
 impl<I: AsyncRead + Unpin> AsyncRead for Gated<I> {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -200,19 +227,20 @@ impl<I: AsyncRead + Unpin> AsyncRead for Gated<I> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        ready!(this.reader.poll_room(cx));
-        if this.start == this.end {
-            let mut staged = ReadBuf::new(&mut this.stage);
-            ready!(Pin::new(&mut this.io).poll_read(cx, &mut staged))?;
-            (this.start, this.end) = (0, staged.filled().len());
+        loop {
+            ready!(this.reader.poll_room(cx));
+            if this.start == this.end {
+                let mut staged = ReadBuf::new(&mut this.stage);
+                ready!(Pin::new(&mut this.io).poll_read(cx, &mut staged))?;
+                (this.start, this.end) = (0, staged.filled().len());
+                if this.end == 0 {
+                    return Poll::Ready(Ok(()));
+                }
+            }
+            if buf.remaining() == 0 || this.hand_over(buf) {
+                return Poll::Ready(Ok(()));
+            }
         }
-        let room = buf.remaining().min(this.end - this.start);
-        let bytes = &this.stage[this.start..this.start + room];
-        let reader = &mut this.reader;
-        let taken = this.scan.feed(bytes, |seen| reader.on(seen));
-        buf.put_slice(&bytes[..taken]);
-        this.start += taken;
-        Poll::Ready(Ok(()))
     }
 }
 

@@ -113,7 +113,7 @@ async fn a_large_message_waits_for_room_and_its_reservation_goes_back_on_deliver
     assert!(budget.try_reserve(150_000), "someone else holds half");
     // The header and a first chunk go through; the payload then waits for room.
     let first = read_n(&mut gated, 1).await;
-    assert_eq!(first, 14, "a large frame's header is a read of its own");
+    assert_eq!(first, 13, "the header but its last byte: it waits for the reservation");
     let blocked = tokio::time::timeout(std::time::Duration::from_millis(50), read_n(&mut gated, 1));
     assert!(blocked.await.is_err(), "read while the reservation does not fit");
     assert_eq!(budget.figures().paused_now, 1);
