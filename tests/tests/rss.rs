@@ -8,6 +8,8 @@
 //! margins are memory, not time: `IDLE_MARGIN_KIB` per open idle connection on top of the
 //! baseline, `ENDED_MARGIN_KIB` once every session ended.
 
+#![allow(clippy::unwrap_used)]
+
 #[allow(dead_code)]
 #[path = "support/memory.rs"]
 mod memory;

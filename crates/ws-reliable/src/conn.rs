@@ -22,12 +22,10 @@ use crate::close::{TransportClose, transport_close};
 use crate::codec::{Codec, Incoming};
 use crate::shared::{Shared, now};
 
+mod read;
+
 /// Longest wait for the goodbye frames on a connection that is ending.
 const GOODBYE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// Messages past this size (16 KiB) get their allocation released from the read buffer (see
-/// [`next_after`]).
-const LARGE: usize = 16 << 10;
 
 /// Most frames written between two flushes.
 const BATCH: usize = 256;
@@ -186,24 +184,19 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let mut previous = None;
-    while let Some(message) = next_after(stream, previous.take()).await {
+    while let Some(message) = read::next_after(stream, previous.take()).await {
         let message = match message {
             Ok(message) => message,
             Err(e) => return read_error(e, shared),
         };
-        let len = match &message {
-            Message::Text(text) => text.len(),
-            Message::Binary(bytes) => bytes.len(),
-            _ => 0,
-        };
-        previous = (len > LARGE).then(|| message.clone());
+        let len = read::keep_if_large(&message, &mut previous);
         let frame = match codec.decode(message) {
             Incoming::Frame(frame) => frame,
             Incoming::Alive => {
                 shared.with(|m| m.on_activity(now()));
                 continue;
             }
-            Incoming::Close(code) => return answer_close(stream, code).await,
+            Incoming::Close(code) => return read::answer_close(stream, code).await,
             Incoming::Malformed(e) => return End::Protocol(e),
         };
         if let Err(e) = on_frame(frame, shared, control) {
@@ -212,41 +205,6 @@ where
         control.delivered(len);
     }
     End::PeerClosed(None)
-}
-
-/// The next message; `previous` (the last large message, if any) is dropped only after the
-/// first poll. tungstenite's read buffer still shares the allocation of a large message it
-/// handed over, and `bytes` reuses an allocation that nothing else shares: kept alive while
-/// tungstenite makes room for the next header, the large allocation is left behind (a small
-/// one is taken) and freed with the message, instead of staying with the connection.
-async fn next_after<S>(
-    stream: &mut futures_util::stream::SplitStream<WebSocketStream<S>>,
-    previous: Option<Message>,
-) -> Option<Result<Message, tokio_tungstenite::tungstenite::Error>>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    let mut previous = previous;
-    std::future::poll_fn(|cx| {
-        let polled = stream.poll_next_unpin(cx);
-        previous = None;
-        polled
-    })
-    .await
-}
-
-/// Answers the peer's close frame (RFC 6455 §5.5.1): tungstenite queued the reply, and writes
-/// it out on the next read, which then reports the end of the stream. Nothing may follow it,
-/// so the goodbye's frames are refused by tungstenite after this.
-async fn answer_close<S, T>(
-    stream: &mut futures_util::stream::SplitStream<WebSocketStream<S>>,
-    code: Option<u16>,
-) -> End<T>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    let _ = tokio::time::timeout(GOODBYE_TIMEOUT, stream.next()).await;
-    End::PeerClosed(code)
 }
 
 /// A read error ends the connection: with the RFC 6455 code for a violation of the WebSocket

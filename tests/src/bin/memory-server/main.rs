@@ -6,6 +6,13 @@
 //! `memory-server [BUDGET_BYTES]`: without an argument the memory budget is the machine's
 //! default. Same allocator as the `wsr` binary (mimalloc), so its resident memory is what a
 //! deployment would see.
+//!
+//! `memory-server load CLIENTS [BUDGET_BYTES]` is the large run of issue 14 (not a test: it
+//! needs a quiet machine and `ulimit -n` above twice CLIENTS): it starts itself as the server
+//! child, sends one near-limit message from each of CLIENTS connections at once, and prints
+//! the child's RSS (baseline, peak, after the sessions ended) and the budget's figures.
+
+mod load;
 
 use std::io::{BufRead, Write};
 
@@ -16,6 +23,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    if std::env::args().nth(1).as_deref() == Some("load") {
+        return load::run().await;
+    }
     let mut config = ServerConfig::default();
     if let Some(budget) = std::env::args().nth(1) {
         config = config.memory_budget(budget.parse()?);
