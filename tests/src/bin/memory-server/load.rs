@@ -8,16 +8,19 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use ws_reliable::{Client, ClientConfig, Codec};
 
-type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+use crate::Result;
 
 /// One message per client: 1 MiB less 1 KiB (as in `tests/tests/support/memory.rs`).
 const NEAR_LIMIT: usize = (1 << 20) - 1024;
 
 /// Runs the load and prints the figures.
 pub(crate) async fn run() -> Result<()> {
-    let mut args = std::env::args().skip(2);
-    let clients: usize =
-        args.next().ok_or("usage: memory-server load CLIENTS [BUDGET]")?.parse()?;
+    let mut args: Vec<String> = std::env::args().skip(2).collect();
+    let stalled = args.iter().any(|a| a == "--stalled");
+    args.retain(|a| a != "--stalled");
+    let mut args = args.into_iter();
+    let usage = "usage: memory-server load CLIENTS [BUDGET] [--stalled]";
+    let clients: usize = args.next().ok_or(usage)?.parse()?;
     let budget = args.next();
     let mut child = Command::new(std::env::current_exe()?)
         .args(budget.clone())
@@ -27,13 +30,18 @@ pub(crate) async fn run() -> Result<()> {
     let mut line = String::new();
     BufReader::new(child.stdout.take().ok_or("stdout")?).read_line(&mut line)?;
     let addr: SocketAddr = line.trim().parse()?;
-    let outcome = measure(&child, addr, clients).await;
+    let outcome = if stalled {
+        measure_stalled(&child, addr, clients).await
+    } else {
+        measure(&child, addr, clients).await
+    };
     drop(child.stdin.take());
     let _ = child.kill();
     let _ = child.wait();
     let figures = outcome?;
     let budget = budget.as_deref().unwrap_or("default");
-    writeln!(std::io::stdout(), "clients {clients}, budget {budget}: {figures}")?;
+    let mode = if stalled { "stalled fragments" } else { "whole messages" };
+    writeln!(std::io::stdout(), "clients {clients} ({mode}), budget {budget}: {figures}")?;
     Ok(())
 }
 
@@ -58,13 +66,45 @@ async fn measure(child: &Child, addr: SocketAddr, clients: usize) -> Result<Stri
     while health(addr)?["server"]["sessions"].as_u64() != Some(0) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let _ = health(addr)?;
-    let ended = status_kib(child, "VmRSS")?;
+    let ended = settle(child, addr).await?;
     Ok(format!(
         "delivered {delivered}/{clients} in {elapsed:.1?}; RSS baseline {baseline} KiB, peak \
          {peak} KiB, after the sessions ended {ended} KiB; budget {budget}"
     ))
+}
+
+/// Every connection holds a partial message at once (`stalled.rs`).
+async fn measure_stalled(child: &Child, addr: SocketAddr, clients: usize) -> Result<String> {
+    let _ = health(addr)?;
+    let baseline = status_kib(child, "VmRSS")?;
+    let all = crate::stalled::connect(addr, clients).await?;
+    let mut held = (0, serde_json::Value::Null);
+    let answered = crate::stalled::send(all, NEAR_LIMIT, || {
+        let budget = health(addr).map(|h| h["server"]["memory_budget"].clone());
+        held = (status_kib(child, "VmRSS").unwrap_or(0), budget.unwrap_or_default());
+    })
+    .await;
+    let peak = status_kib(child, "VmHWM")?;
+    Ok(format!(
+        "answered {answered}/{clients}; RSS baseline {baseline} KiB, with every first fragment \
+         sent {} KiB, peak {peak} KiB; budget then {}",
+        held.0, held.1
+    ))
+}
+
+/// The child's RSS once it stopped shrinking for 2 s (at most 20 s): the allocator purges
+/// freed pages after a delay, on later allocator activity, so health requests keep it busy.
+async fn settle(child: &Child, addr: SocketAddr) -> Result<u64> {
+    let (start, mut last, mut since) = (Instant::now(), u64::MAX, Instant::now());
+    while start.elapsed() < Duration::from_secs(20) && since.elapsed() < Duration::from_secs(2) {
+        let _ = health(addr)?;
+        let rss = status_kib(child, "VmRSS")?;
+        if rss < last {
+            (last, since) = (rss, Instant::now());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(last)
 }
 
 /// Sends one message and waits for the server's answer.

@@ -13,6 +13,10 @@
 //! the child's RSS (baseline, peak, after the sessions ended) and the budget's figures.
 
 mod load;
+mod stalled;
+
+/// Errors of this program.
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 use std::io::{BufRead, Write};
 
@@ -22,7 +26,7 @@ use ws_reliable::{Server, ServerConfig, Session};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> Result<()> {
     if std::env::args().nth(1).as_deref() == Some("load") {
         return load::run().await;
     }
