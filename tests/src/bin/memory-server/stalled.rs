@@ -13,15 +13,14 @@ use tokio::sync::Barrier;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data as OpData, OpCode};
 use tokio_tungstenite::tungstenite::protocol::frame::Frame as WsFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data as OpData, OpCode};
 use ws_proto::{Data, Frame, Hello};
 
 use crate::Result;
 
-type Ws = tokio_tungstenite::WebSocketStream<
-    tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
->;
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Opens `clients` raw binary-codec connections with their `hello` answered.
 pub(crate) async fn connect(addr: SocketAddr, clients: usize) -> Result<Vec<Ws>> {
@@ -31,8 +30,7 @@ pub(crate) async fn connect(addr: SocketAddr, clients: usize) -> Result<Vec<Ws>>
         let protocol = HeaderValue::from_static(ws_proto::SUBPROTOCOL_BINARY);
         request.headers_mut().insert("sec-websocket-protocol", protocol);
         let (mut ws, _) = tokio_tungstenite::connect_async(request).await?;
-        ws.send(Message::Binary(ws_proto::binary::encode(&Frame::Hello(Hello::default()))))
-            .await?;
+        ws.send(Message::Binary(ws_proto::binary::encode(&Frame::Hello(Hello::default())))).await?;
         let _welcome = ws.next().await.ok_or("closed before welcome")??;
         all.push(ws);
     }
