@@ -130,13 +130,16 @@ impl Budget {
         self.used.load(Ordering::Acquire).saturating_add(self.headroom) > self.limit
     }
 
-    /// Resolves after the next release (from the moment it is first polled). While it is
-    /// alive, the reader counts as parked.
-    pub(crate) fn freed(self: &Arc<Self>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+    /// Resolves after the next release (from the moment it is first polled), or after
+    /// `at_most`. While it is alive, the reader counts as parked.
+    pub(crate) fn freed(
+        self: &Arc<Self>,
+        at_most: std::time::Duration,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send>> {
         let budget = Arc::clone(self);
         Box::pin(async move {
             let _parked = Parked::new(&budget);
-            budget.freed.notified().await;
+            let _ = tokio::time::timeout(at_most, budget.freed.notified()).await;
         })
     }
 

@@ -69,6 +69,12 @@ impl ServerControl {
         })
     }
 
+    /// The connection now carries `session` (its reads keep it alive while they wait for
+    /// memory-budget room).
+    pub(crate) fn carries(&self, session: &Arc<Shared>) {
+        self.account.as_ref().inspect(|account| account.carries(session));
+    }
+
     /// Resolves when the registry's sweeper force-closes this connection (a ghost).
     pub(crate) async fn killed(&self) {
         self.tracked.killed().await;

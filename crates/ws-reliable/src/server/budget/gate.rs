@@ -13,6 +13,12 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use super::Budget;
 use super::scan::{Scan, Seen};
 
+/// While a reader waits for room, its session is told the peer is alive this often: the peer's
+/// pongs wait unread behind the paused message, and this side chose to stop reading, so the
+/// heartbeat must not take the pause for a silent peer. 5 s, well inside the 35 s of the
+/// default heartbeat interval plus timeout.
+const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Messages up to this size are not reserved: they fit in a few reads of the read buffer
 /// and count in the fixed overhead of a connection. 16 KiB.
 pub(crate) const SMALL: u64 = 16 << 10;
@@ -27,6 +33,8 @@ pub(crate) struct Account {
     partial: AtomicUsize,
     /// Reserved for messages read in full and not yet handed over.
     complete: AtomicUsize,
+    /// The session the connection carries, kept alive while the reader waits for room.
+    session: std::sync::OnceLock<std::sync::Weak<crate::shared::Shared>>,
 }
 
 impl Account {
@@ -36,7 +44,20 @@ impl Account {
             budget: Arc::clone(budget),
             partial: AtomicUsize::new(0),
             complete: AtomicUsize::new(0),
+            session: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The connection now carries `session`.
+    pub(crate) fn carries(&self, session: &Arc<crate::shared::Shared>) {
+        let _ = self.session.set(Arc::downgrade(session));
+    }
+
+    /// The reader is waiting for room: the peer counts as alive.
+    fn keep_alive(&self) {
+        if let Some(session) = self.session.get().and_then(std::sync::Weak::upgrade) {
+            session.with(|m| m.on_activity(crate::shared::now()));
+        }
     }
 
     /// A data message of `len` bytes left the reader for the session: its reservation (if it
@@ -127,9 +148,11 @@ impl Reader {
             }
             let fresh = self.parked.is_none();
             let budget = &self.account.budget;
-            let parked = self.parked.get_or_insert_with(|| budget.freed());
+            let parked = self.parked.get_or_insert_with(|| budget.freed(KEEP_ALIVE));
             if parked.as_mut().poll(cx).is_ready() {
+                // Room was released, or the keep-alive interval passed.
                 self.parked = None;
+                self.account.keep_alive();
                 continue;
             }
             if fresh && self.account.budget.try_reserve(want) {

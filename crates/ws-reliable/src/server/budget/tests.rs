@@ -146,3 +146,24 @@ async fn small_messages_are_not_reserved_and_fragments_trim_to_their_size() {
     drop(account);
     assert_eq!(budget.figures().used, 0, "a dropped connection releases what it held");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_reader_waiting_for_room_keeps_its_session_alive() {
+    use crate::shared::{Shared, now};
+    let budget = Budget::new(300_000, 0, None);
+    let (mut peer, io) = tokio::io::duplex(1 << 20);
+    let account = Account::new(&budget);
+    let shared = Shared::new(ws_proto::Session::new(ws_proto::Config::default(), now()).unwrap());
+    shared.with(|m| m.attach(0, now())).unwrap();
+    account.carries(&shared);
+    let mut gated = Gated::new(io, account, 250_000);
+    peer.write_all(&frame(2, true, 200_000)).await.expect("write");
+    assert!(budget.try_reserve(150_000));
+    read_n(&mut gated, 1).await;
+    let start = now();
+    let wait = std::time::Duration::from_secs(60);
+    assert!(tokio::time::timeout(wait, read_n(&mut gated, 1)).await.is_err(), "still paused");
+    // Heartbeat interval + timeout is 35 s: without the keep-alive the deadline would be past.
+    let deadline = shared.with(|m| m.silence_deadline()).unwrap();
+    assert!(deadline > start + wait, "the pause is not taken for a silent peer");
+}
