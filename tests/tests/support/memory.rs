@@ -26,8 +26,16 @@ pub(crate) struct ServerChild {
 impl ServerChild {
     /// Starts the child with `budget` bytes of memory budget (the machine's default if `None`).
     pub(crate) fn start(budget: Option<usize>) -> ServerChild {
+        Self::start_with(budget.map(|b| b.to_string()))
+    }
+
+    /// Starts the child with these arguments (`[BUDGET] [--echo]`).
+    pub(crate) fn start_with(args: impl IntoIterator<Item = String>) -> ServerChild {
         let mut command = Command::new(env!("CARGO_BIN_EXE_memory-server"));
-        command.args(budget.map(|b| b.to_string())).stdin(Stdio::piped()).stdout(Stdio::piped());
+        command.args(args).stdin(Stdio::piped()).stdout(Stdio::piped());
+        // mimalloc returns freed pages after a delay (1 s) and only on later allocator
+        // activity; purging at once makes the figures independent of the test's timing.
+        command.env("MIMALLOC_PURGE_DELAY", "0");
         let mut child = command.spawn().expect("spawn memory-server");
         let stdin = child.stdin.take();
         let stdout = child.stdout.take().expect("child stdout");
@@ -76,8 +84,8 @@ impl ServerChild {
     }
 
     /// Polls the child's RSS until it is at most `target` KiB or `limit` passed; the last
-    /// reading. The allocator returns freed pages on its own schedule (mimalloc purges after
-    /// a delay), which no API exposes to await.
+    /// reading. The allocator returns freed pages on its own schedule, which no API exposes
+    /// to await.
     pub(crate) async fn rss_settles(&self, target: u64, limit: Duration) -> u64 {
         let start = Instant::now();
         loop {
@@ -131,9 +139,10 @@ async fn one_message(client: &Client, body: Bytes) -> Outcome {
         return Outcome::Ended(e.to_string());
     }
     match client.recv().await {
-        Ok(Some(answer)) => {
-            Outcome::Delivered(answer.text().and_then(|t| t.parse().ok()).unwrap_or(0))
-        }
+        Ok(Some(answer)) => Outcome::Delivered(match answer.text() {
+            Some(len) => len.parse().unwrap_or(0),
+            None => answer.payload.len(),
+        }),
         Ok(None) => Outcome::Ended("session ended".to_owned()),
         Err(e) => Outcome::Ended(e.to_string()),
     }

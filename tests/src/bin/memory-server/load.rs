@@ -17,13 +17,15 @@ const NEAR_LIMIT: usize = (1 << 20) - 1024;
 pub(crate) async fn run() -> Result<()> {
     let mut args: Vec<String> = std::env::args().skip(2).collect();
     let stalled = args.iter().any(|a| a == "--stalled");
-    args.retain(|a| a != "--stalled");
+    let echo = args.iter().any(|a| a == "--echo");
+    args.retain(|a| a != "--stalled" && a != "--echo");
     let mut args = args.into_iter();
-    let usage = "usage: memory-server load CLIENTS [BUDGET] [--stalled]";
+    let usage = "usage: memory-server load CLIENTS [BUDGET] [--stalled] [--echo]";
     let clients: usize = args.next().ok_or(usage)?.parse()?;
     let budget = args.next();
     let mut child = Command::new(std::env::current_exe()?)
         .args(budget.clone())
+        .args(echo.then_some("--echo"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()?;
@@ -67,9 +69,12 @@ async fn measure(child: &Child, addr: SocketAddr, clients: usize) -> Result<Stri
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let ended = settle(child, addr).await?;
+    let server = health(addr)?["server"].clone();
+    let used = (server["memory_budget"]["used"].clone(), server["connections"].clone());
     Ok(format!(
         "delivered {delivered}/{clients} in {elapsed:.1?}; RSS baseline {baseline} KiB, peak \
-         {peak} KiB, after the sessions ended {ended} KiB; budget {budget}"
+         {peak} KiB, after the sessions ended {ended} KiB (budget used, connections then {used:?}); budget \
+         after the burst {budget}"
     ))
 }
 
@@ -92,11 +97,11 @@ async fn measure_stalled(child: &Child, addr: SocketAddr, clients: usize) -> Res
     ))
 }
 
-/// The child's RSS once it stopped shrinking for 2 s (at most 20 s): the allocator purges
+/// The child's RSS once it stopped shrinking for 5 s (at most 20 s): the allocator purges
 /// freed pages after a delay, on later allocator activity, so health requests keep it busy.
 async fn settle(child: &Child, addr: SocketAddr) -> Result<u64> {
     let (start, mut last, mut since) = (Instant::now(), u64::MAX, Instant::now());
-    while start.elapsed() < Duration::from_secs(20) && since.elapsed() < Duration::from_secs(2) {
+    while start.elapsed() < Duration::from_secs(20) && since.elapsed() < Duration::from_secs(5) {
         let _ = health(addr)?;
         let rss = status_kib(child, "VmRSS")?;
         if rss < last {

@@ -3,11 +3,11 @@
 //! 127.0.0.1:0 whose handler takes each message and answers with its payload length. It
 //! prints its address on the first line of stdout and exits when stdin closes.
 //!
-//! `memory-server [BUDGET_BYTES]`: without an argument the memory budget is the machine's
+//! `memory-server [BUDGET_BYTES] [--echo]`: without a budget the memory budget is the machine's
 //! default. Same allocator as the `wsr` binary (mimalloc), so its resident memory is what a
 //! deployment would see.
 //!
-//! `memory-server load CLIENTS [BUDGET_BYTES]` is the large run of issue 14 (not a test: it
+//! `memory-server load CLIENTS [BUDGET_BYTES] [--stalled] [--echo]` is the large run of issue 14 (not a test: it
 //! needs a quiet machine and `ulimit -n` above twice CLIENTS): it starts itself as the server
 //! child, sends one near-limit message from each of CLIENTS connections at once, and prints
 //! the child's RSS (baseline, peak, after the sessions ended) and the budget's figures.
@@ -31,12 +31,13 @@ async fn main() -> Result<()> {
         return load::run().await;
     }
     let mut config = ServerConfig::default();
-    if let Some(budget) = std::env::args().nth(1) {
+    let echo = std::env::args().any(|a| a == "--echo");
+    if let Some(budget) = std::env::args().skip(1).find(|a| a != "--echo") {
         config = config.memory_budget(budget.parse()?);
     }
     let server = Server::builder().config(config).bind("127.0.0.1:0").await?;
     let addr = server.local_addr()?;
-    let handle = server.start(answer);
+    let handle = server.start(move |session| answer(session, echo));
     let mut out = std::io::stdout().lock();
     writeln!(out, "{addr}")?;
     out.flush()?;
@@ -47,10 +48,16 @@ async fn main() -> Result<()> {
     Ok(())
 }
 
-/// Takes every message and answers with its payload length.
-async fn answer(session: Session) -> ws_reliable::Result<()> {
+/// Takes every message and answers with its payload length, or with the message itself
+/// (`--echo`, what `wsr serve` does).
+async fn answer(session: Session, echo: bool) -> ws_reliable::Result<()> {
     while let Some(message) = session.recv().await? {
-        session.send(message.payload.len().to_string()).await?;
+        let len = message.payload.len().to_string();
+        if echo {
+            session.send(message.payload).await?;
+        } else {
+            session.send(len).await?;
+        }
     }
     Ok(())
 }
