@@ -22,8 +22,6 @@ use crate::close::{TransportClose, transport_close};
 use crate::codec::{Codec, Incoming};
 use crate::shared::{Shared, now};
 
-mod read;
-
 /// Longest wait for the goodbye frames on a connection that is ending.
 const GOODBYE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -183,20 +181,19 @@ async fn read_loop<S, T>(
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let mut previous = None;
-    while let Some(message) = read::next_after(stream, previous.take()).await {
+    while let Some(message) = stream.next().await {
         let message = match message {
             Ok(message) => message,
             Err(e) => return read_error(e, shared),
         };
-        let len = read::keep_if_large(&message, &mut previous);
+        let len = crate::server::budget::data_len(&message);
         let frame = match codec.decode(message) {
             Incoming::Frame(frame) => frame,
             Incoming::Alive => {
                 shared.with(|m| m.on_activity(now()));
                 continue;
             }
-            Incoming::Close(code) => return read::answer_close(stream, code).await,
+            Incoming::Close(code) => return answer_close(stream, code).await,
             Incoming::Malformed(e) => return End::Protocol(e),
         };
         if let Err(e) = on_frame(frame, shared, control) {
@@ -205,6 +202,20 @@ where
         control.delivered(len);
     }
     End::PeerClosed(None)
+}
+
+/// Answers the peer's close frame (RFC 6455 §5.5.1): tungstenite queued the reply, and writes
+/// it out on the next read, which then reports the end of the stream. Nothing may follow it,
+/// so the goodbye's frames are refused by tungstenite after this.
+async fn answer_close<S, T>(
+    stream: &mut futures_util::stream::SplitStream<WebSocketStream<S>>,
+    code: Option<u16>,
+) -> End<T>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let _ = tokio::time::timeout(GOODBYE_TIMEOUT, stream.next()).await;
+    End::PeerClosed(code)
 }
 
 /// A read error ends the connection: with the RFC 6455 code for a violation of the WebSocket

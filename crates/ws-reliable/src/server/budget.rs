@@ -180,6 +180,17 @@ impl Drop for Parked<'_> {
     }
 }
 
+/// The payload length of a data message (0 for control messages): what
+/// [`gate::Account::delivered`] releases.
+pub(crate) fn data_len(message: &tokio_tungstenite::tungstenite::Message) -> usize {
+    use tokio_tungstenite::tungstenite::Message;
+    match message {
+        Message::Text(text) => text.len(),
+        Message::Binary(bytes) => bytes.len(),
+        _ => 0,
+    }
+}
+
 /// The default limit: a quarter of `MemAvailable` in `/proc/meminfo` now, or [`FALLBACK`]
 /// where it cannot be read (not Linux, no procfs).
 pub(crate) fn machine_default() -> usize {

@@ -86,7 +86,9 @@ const STAGE: usize = 4 << 10;
 /// Reads go through a small staging buffer so that a large frame's header and the end of its
 /// payload are each the last bytes of a read: the reservation is decided before any of the
 /// payload is handed on, and tungstenite's read buffer holds nothing past the large message
-/// when it completes, so it can let go of that message's allocation (see `conn.rs`).
+/// when it completes. Measured (`tests/tests/rss.rs`), this is also what makes tungstenite's
+/// read buffer let go of a large message's allocation once it is handed over: without the
+/// wrapper, 200 idle connections kept 257 MB after one ~1 MiB message each, with it 26 MB.
 pub(crate) struct Gated<I> {
     io: I,
     stage: Box<[u8]>,
