@@ -3,14 +3,18 @@
 //! session ended explicitly), and while the budget is reached new sessions are refused with
 //! close 1013 and health answers 503.
 //!
-//! The 1,000-connection figure is `cargo run --release -p ws-reliable-tests --example
-//! budget_load -- 1000 BUDGET_BYTES` (see `docs/performance.md`).
+//! The 1,000-connection figures come from `cargo build --release -p ws-reliable-tests --bin
+//! memory-server` then `target/release/memory-server load 1000 [BUDGET_BYTES] [--stalled]`
+//! (`docs/performance.md`; mind `ulimit -n`).
 
 #![allow(clippy::unwrap_used)]
 
 #[allow(dead_code)]
 #[path = "support/memory.rs"]
 mod memory;
+#[allow(dead_code, unreachable_pub)]
+#[path = "../src/bin/memory-server/stalled.rs"]
+mod stalled;
 #[allow(dead_code)]
 mod support;
 
@@ -54,6 +58,31 @@ async fn near_limit_messages_from_many_connections_stay_within_the_budget() {
     server.sessions_ended(Duration::from_secs(30)).await;
     let (_, health) = server.health().await;
     assert_eq!(health["server"]["memory_budget"]["used"].as_u64(), Some(0), "all released");
+}
+
+/// The attack itself: every connection holds a partial near-limit message at the same time
+/// (all but its last KiB sent as a first fragment; the rest only once every connection sent
+/// that). Without a budget the child holds them all (~330 MB for 200); with one, the
+/// connections that do not fit are not read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partial_messages_held_by_every_connection_at_once_stay_within_the_budget() {
+    let server = ServerChild::start(Some(BUDGET));
+    let _ = server.health().await;
+    let baseline = server.rss_kib();
+    let all = stalled::connect(server.addr, CLIENTS).await.expect("connect");
+    let mut at_stall = 0;
+    let answered = stalled::send(all, NEAR_LIMIT, || at_stall = server.rss_kib()).await;
+    let peak = server.status_kib("VmHWM");
+    let (_, health) = server.health().await;
+    let budget = &health["server"]["memory_budget"];
+    let bound = baseline + (BUDGET as u64 >> 10) + OVERHEAD_PER_CONNECTION_KIB * CLIENTS as u64;
+    eprintln!(
+        "stalled: baseline {baseline} KiB, at the stall {at_stall} KiB, peak {peak} KiB, bound \
+         {bound} KiB; {budget}"
+    );
+    assert_eq!(answered, CLIENTS, "every message delivered and answered");
+    assert!(peak <= bound, "peak RSS {peak} KiB over the bound {bound} KiB");
+    assert!(budget["paused_reads"].as_u64() > Some(0), "200 MiB cannot fit 16: {budget}");
 }
 
 /// A server whose handlers take nothing until `go` turns true, then answer each message with

@@ -2,6 +2,7 @@
 //! near-limit message (as a first fragment), and only once every connection has done so, the
 //! rest. Without a budget the server holds every partial message at once; with one, only as
 //! many as fit, and the other sockets are not read (their bytes wait in the kernel).
+//! `tests/tests/budget.rs` runs it CI-sized.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,7 +18,8 @@ use tokio_tungstenite::tungstenite::protocol::frame::Frame as WsFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data as OpData, OpCode};
 use ws_proto::{Data, Frame, Hello};
 
-use crate::Result;
+/// Errors of the load (this file is also included by `tests/tests/budget.rs`).
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
