@@ -1,5 +1,5 @@
 //! The server child process of the memory tests (`tests/tests/rss.rs`, `budget.rs`) and of the
-//! 1,000-connection run (`tests/examples/budget_load.rs`): a ws-reliable server on
+//! 1,000-connection run (`memory-server load`, below): a ws-reliable server on
 //! 127.0.0.1:0 whose handler takes each message and answers with its payload length. It
 //! prints its address on the first line of stdout and exits when stdin closes.
 //!
