@@ -264,7 +264,7 @@ fn names_follow_prometheus_conventions() {
             assert!(name.contains("_bytes"), "{name}");
         }
     }
-    assert_eq!(seen.len(), 28);
+    assert_eq!(seen.len(), 32);
 }
 
 #[cfg(feature = "prometheus")]

@@ -35,6 +35,8 @@ pub(crate) struct Inbound {
     ack_delay: Duration,
     ack_every: u64,
     ack_bytes: usize,
+    /// Payload bytes received and not yet consumed by the application.
+    held: usize,
 }
 
 impl Inbound {
@@ -50,6 +52,7 @@ impl Inbound {
             ack_delay,
             ack_every,
             ack_bytes,
+            held: 0,
         }
     }
 
@@ -78,8 +81,19 @@ impl Inbound {
         self.last_received += 1;
     }
 
+    /// A delivered frame of `len` payload bytes waits for the application.
+    pub(crate) fn hold(&mut self, len: usize) {
+        self.held += len;
+    }
+
+    /// Payload bytes received and not yet consumed.
+    pub(crate) fn held(&self) -> usize {
+        self.held
+    }
+
     /// The application took frame `seq` of `len` payload bytes: schedule its ack.
     pub(crate) fn consumed(&mut self, seq: Seq, len: usize, now: Instant) {
+        self.held = self.held.saturating_sub(len);
         self.last_consumed = self.last_consumed.max(seq);
         if self.last_consumed <= self.last_acked {
             return;

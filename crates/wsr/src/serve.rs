@@ -58,6 +58,12 @@ pub struct ServeConfig {
     /// PEM private key (PKCS#8, PKCS#1 or SEC1) of `--tls-cert`. Default none.
     #[arg(long, requires = "tls_cert")]
     pub tls_key: Option<std::path::PathBuf>,
+    /// Most bytes held in flight by the whole server (large messages being read, messages
+    /// not yet handled, replay buffers); at the limit reads pause and new sessions get close
+    /// 1013. Default none: a quarter of the machine's available memory (1 GiB where
+    /// `/proc/meminfo` cannot be read).
+    #[arg(long)]
+    pub memory_budget: Option<usize>,
 }
 
 impl Default for ServeConfig {
@@ -71,6 +77,7 @@ impl Default for ServeConfig {
             jwt_issuers: Vec::new(),
             tls_cert: None,
             tls_key: None,
+            memory_budget: None,
         }
     }
 }
@@ -201,6 +208,7 @@ pub async fn start_with(
         .allowed_origins(config.allowed_origins.iter().cloned());
     server_config.metrics_route = metrics;
     server_config.static_route = Some(crate::demo::route());
+    server_config.memory_budget = config.memory_budget;
     let mut builder = Server::builder().config(server_config);
     if let Some(secret) = &config.jwt_secret {
         builder = builder.auth(jwt(secret, config));
