@@ -100,7 +100,12 @@ async fn health_reports_checks_figures_and_metrics() {
     assert_eq!(json["server"]["sessions"], 1);
     assert_eq!(json["server"]["attached"], 1);
     assert!(json["metrics"]["messages"]["received"].as_u64().unwrap() >= 1, "{body}");
-    assert_eq!(json["checks"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        json["checks"].as_array().unwrap().len(),
+        5,
+        "sessions, buffers, ghosts, lag, memory budget"
+    );
+    assert!(json["server"]["memory_budget"]["limit"].as_u64().unwrap() > 0, "{body}");
     let registry = &json["server"]["registry"];
     assert_eq!(registry["states"]["active"], 1, "the conn-state registry tracks the connection");
     assert_eq!(registry["states"]["failed"], 0);

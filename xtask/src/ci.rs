@@ -2,8 +2,8 @@
 //!
 //! Steps: `cargo fmt --all --check`, `cargo clippy --workspace --all-targets -- -D warnings`,
 //! lint-limits (in-process), `cargo test --workspace` (doc tests included), the TypeScript
-//! client's tests (`npm ci && npm test` in `clients/typescript`, after `cargo build -p wsr`), and
-//! `cargo deny check bans licenses sources`. Each step prints its name and duration.
+//! client's tests (`npm ci && npm test` in `clients/typescript`, after `cargo build -p wsr`),
+//! mutation testing of `backoff` (≥ 90 % caught), and `cargo deny check bans licenses sources`. Each step prints its name and duration.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -19,6 +19,9 @@ enum Step {
     LintLimits,
     /// The TypeScript client's unit and browser tests ([`crate::browser`]).
     Browser,
+    /// Mutation testing of one small fixed crate ([`crate::mutants`]); the full run is
+    /// `cargo xtask mutants`.
+    Mutants(&'static str),
 }
 
 const STEPS: &[(&str, Step)] = &[
@@ -27,6 +30,7 @@ const STEPS: &[(&str, Step)] = &[
     ("lint-limits", Step::LintLimits),
     ("test", Step::Cargo(&["test", "--workspace"])),
     ("browser", Step::Browser),
+    ("mutants", Step::Mutants("backoff")),
     ("deny", Step::Cargo(&["deny", "check", "bans", "licenses", "sources"])),
 ];
 
@@ -40,6 +44,9 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
             Step::Cargo(args) => cargo_step(root, args),
             Step::LintLimits => lint_step(root),
             Step::Browser => crate::browser::run(root),
+            Step::Mutants(name) => {
+                crate::mutants::run(root, &[(*name).to_owned()], false).map(drop)
+            }
         };
         let secs = step_started.elapsed().as_secs_f64();
         result.with_context(|| format!("step `{name}` failed after {secs:.1}s"))?;

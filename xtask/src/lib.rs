@@ -1,7 +1,8 @@
 //! Project automation for the ws-reliable workspace, as a library so tests can drive it.
 //!
 //! The binary (`cargo xtask`) is a thin argument dispatcher over this crate:
-//! [`lint`] enforces the size limits of `docs/lint-limits.md`, [`ci`] runs the whole gate.
+//! [`lint`] enforces the size limits of `docs/lint-limits.md`, [`ci`] runs the whole gate,
+//! [`mutants`] runs mutation testing.
 
 // This crate is a command-line tool: its output is the product, so printing is intended.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -9,6 +10,7 @@
 pub mod browser;
 pub mod ci;
 pub mod lint;
+pub mod mutants;
 
 use std::path::PathBuf;
 

@@ -12,7 +12,11 @@ Usage: cargo xtask <command>
 
 Commands:
   lint-limits   check file and function sizes (see docs/lint-limits.md)
-  ci            fmt, clippy, lint-limits, test, browser, deny; stops at the first failure
+  ci            fmt, clippy, lint-limits, test, browser, mutants (backoff), deny; stops at the first failure
+  mutants [--check] [CRATE...]
+                mutation testing with cargo-mutants (installed when absent) over CRATE, or over
+                the pattern crates, backoff and ws-proto; fails under 90 % caught per crate;
+                without --check, records the result in docs/mutation.md
   help          print this message
 
 lint-limits exits 0 when clean, 1 on violations, 2 on parse or config errors.";
@@ -26,6 +30,7 @@ fn main() -> ExitCode {
         }
         Some("lint-limits") if args.len() == 1 => lint_limits(),
         Some("ci") if args.len() == 1 => ci(),
+        Some("mutants") => mutants(&args[1..]),
         Some(_) => {
             eprintln!("error: unexpected arguments: {}\n\n{USAGE}", args.join(" "));
             ExitCode::from(2)
@@ -53,6 +58,19 @@ fn ci() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("ci: FAILED: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs mutation testing; `--check` leaves `docs/mutation.md` alone.
+fn mutants(args: &[String]) -> ExitCode {
+    let check = args.iter().any(|a| a == "--check");
+    let crates: Vec<String> = args.iter().filter(|a| *a != "--check").cloned().collect();
+    match xtask::mutants::run(&xtask::workspace_root(), &crates, !check) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("mutants: FAILED: {err:#}");
             ExitCode::FAILURE
         }
     }

@@ -32,6 +32,14 @@ fn validate_rejects_bad_policies() {
 }
 
 #[test]
+fn validate_accepts_the_boundaries() {
+    // A constant delay (multiplier exactly 1) and a fixed one (initial equal to max) are valid.
+    assert_eq!(Backoff::default().multiplier(1.0).validate(), Ok(()));
+    let fixed = Backoff::new(Duration::from_secs(1), Duration::from_secs(1));
+    assert_eq!(fixed.validate(), Ok(()));
+}
+
+#[test]
 fn jitter_stays_in_its_band() {
     let mut rng = StdRng::seed_from_u64(1);
     let p = Backoff::new(Duration::from_secs(1), Duration::from_secs(8));

@@ -230,8 +230,66 @@ fn sharded_window_splits_the_bound() {
     assert_eq!(verdicts.iter().filter(|v| v.is_fresh()).count(), 8);
     assert_eq!((w.len(), w.stats().rejected), (8, 92));
     assert_eq!(w.poll_timeout(), Some(t0 + TTL));
+    assert!(!w.is_empty());
+    let kept: Vec<u32> =
+        (0..100u32).filter(|i| w.contains(&MessageId::explicit(i.to_le_bytes()), t0)).collect();
+    assert_eq!(kept.len(), 8);
+    assert!(!w.contains(&id("never seen"), t0));
+    let s = w.stats();
+    assert_eq!((s.checked, s.fresh, s.entries), (100, 8, 8));
     assert_eq!(w.purge(t0 + TTL), 8);
     assert!(w.is_empty());
+    assert_eq!(w.stats().expired, 8);
+}
+
+#[test]
+fn sharded_stats_add_every_counter_of_every_shard() {
+    let w = ShardedWindow::new(config(8, OnFull::EvictOldest).shards(2)).expect("valid");
+    let t0 = Instant::now();
+    for i in 0..40u32 {
+        let _ = w.check_and_insert(MessageId::explicit(i.to_le_bytes()), t0);
+    }
+    let _ = w.check_and_insert(MessageId::explicit(39u32.to_le_bytes()), t0);
+    let s = w.stats();
+    assert_eq!((s.checked, s.fresh, s.duplicates, s.entries), (41, 40, 1, 8));
+    assert_eq!(s.evicted_early, 32);
+    let mut doubled = s;
+    doubled += s;
+    assert_eq!((doubled.checked, doubled.evicted_early, doubled.entries), (82, 64, 16));
+    let _ = w.purge(t0 + TTL);
+    assert_eq!(w.stats().expired, 8);
+}
+
+#[test]
+fn an_expired_id_still_in_the_table_is_fresh_and_its_stale_entry_does_not_forget_it() {
+    let mut w = Window::new(config(100, OnFull::EvictOldest)).expect("valid");
+    assert_eq!(w.config().ttl, TTL);
+    let t0 = Instant::now();
+    // Ten ids, then "a", all at t0: one call purges only eight of them.
+    for i in 0..10u32 {
+        let _ = w.check_and_insert(MessageId::explicit(i.to_le_bytes()), t0);
+    }
+    assert!(w.check_and_insert(id("a"), t0).is_fresh());
+    assert!(!w.is_empty());
+    // At t0 + TTL "a" is expired but not purged yet: fresh again, counted as expired.
+    assert!(w.check_and_insert(id("a"), t0 + TTL).is_fresh());
+    assert_eq!(w.stats().expired, 9);
+    // The purge pops "a"'s first (stale) queue entry without forgetting its new insertion.
+    assert_eq!(w.purge(t0 + TTL), 2);
+    assert!(w.contains(&id("a"), t0 + TTL));
+    assert_eq!(w.check_and_insert(id("a"), t0 + TTL), Duplicate);
+}
+
+#[test]
+fn ids_expose_their_digest_and_hash_with_spread() {
+    use std::hash::{BuildHasher, RandomState};
+    let (a, b) = (MessageId::from_content(b"a"), MessageId::from_content(b"b"));
+    assert_ne!(a.as_bytes(), b.as_bytes());
+    assert!(a.as_bytes().iter().any(|&x| x != a.as_bytes()[0]), "a digest, not a constant");
+    let hasher = RandomState::new();
+    let hashes: std::collections::HashSet<u64> =
+        (0..1_000u32).map(|i| hasher.hash_one(MessageId::explicit(i.to_le_bytes()))).collect();
+    assert!(hashes.len() > 990, "{} distinct hashes of 1,000 ids", hashes.len());
 }
 
 /// The obvious dedup: a list of `(id, first seen)` scanned in full, oldest first.

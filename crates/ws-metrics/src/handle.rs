@@ -180,6 +180,22 @@ impl Metrics {
         counter!(QUEUE_OVERFLOWS_TOTAL).increment(1);
     }
 
+    /// The memory budget holds `used` of `limit` bytes.
+    pub fn memory_budget(&self, used: u64, limit: u64) {
+        gauge!(MEMORY_BUDGET_USED_BYTES).set(used as f64);
+        gauge!(MEMORY_BUDGET_LIMIT_BYTES).set(limit as f64);
+    }
+
+    /// `n` more reads paused for the memory budget since the last call.
+    pub fn budget_reads_paused(&self, n: u64) {
+        counter!(MEMORY_BUDGET_PAUSED_READS_TOTAL).increment(n);
+    }
+
+    /// A new session was refused for the memory budget.
+    pub fn budget_session_refused(&self) {
+        counter!(MEMORY_BUDGET_REFUSED_SESSIONS_TOTAL).increment(1);
+    }
+
     /// A client asked to resume its session.
     pub fn resume_attempted(&self) {
         self.inner.atomics.resumes_attempted.fetch_add(1, Relaxed);

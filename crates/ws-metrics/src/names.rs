@@ -62,6 +62,15 @@ pub const HEARTBEAT_RTT_SECONDS: &str = "wsr_heartbeat_rtt_seconds";
 /// Counter, refreshes, label [`OUTCOME`] (`success` or `failure`): auth token refreshes.
 pub const TOKEN_REFRESHES_TOTAL: &str = "wsr_token_refreshes_total";
 
+/// Gauge, bytes: bytes held in flight server-wide (the memory budget's use).
+pub const MEMORY_BUDGET_USED_BYTES: &str = "wsr_memory_budget_used_bytes";
+/// Gauge, bytes: the memory budget's limit.
+pub const MEMORY_BUDGET_LIMIT_BYTES: &str = "wsr_memory_budget_limit_bytes";
+/// Counter, reads: times a connection stopped reading until the budget had room.
+pub const MEMORY_BUDGET_PAUSED_READS_TOTAL: &str = "wsr_memory_budget_paused_reads_total";
+/// Counter, sessions: new sessions refused (close 1013) while the budget was reached.
+pub const MEMORY_BUDGET_REFUSED_SESSIONS_TOTAL: &str = "wsr_memory_budget_refused_sessions_total";
+
 /// Counter, messages, label [`CLIENT`]: messages sent to one client.
 pub const CLIENT_MESSAGES_SENT_TOTAL: &str = "wsr_client_messages_sent_total";
 /// Counter, messages, label [`CLIENT`]: messages received from one client.
@@ -126,6 +135,15 @@ pub const ALL: &[(&str, Kind, Unit, &str)] = &[
     (CIRCUIT_BREAKER_TRANSITIONS_TOTAL, Kind::Counter, Unit::Count, "Breaker transitions."),
     (HEARTBEAT_RTT_SECONDS, Kind::Histogram, Unit::Seconds, "Heartbeat round-trip time."),
     (TOKEN_REFRESHES_TOTAL, Kind::Counter, Unit::Count, "Token refreshes, by outcome."),
+    (MEMORY_BUDGET_USED_BYTES, Kind::Gauge, Unit::Bytes, "Bytes held in flight."),
+    (MEMORY_BUDGET_LIMIT_BYTES, Kind::Gauge, Unit::Bytes, "Memory budget limit."),
+    (MEMORY_BUDGET_PAUSED_READS_TOTAL, Kind::Counter, Unit::Count, "Reads paused for memory."),
+    (
+        MEMORY_BUDGET_REFUSED_SESSIONS_TOTAL,
+        Kind::Counter,
+        Unit::Count,
+        "Sessions refused for memory.",
+    ),
     (CLIENT_MESSAGES_SENT_TOTAL, Kind::Counter, Unit::Count, "Messages sent, per client."),
     (CLIENT_MESSAGES_RECEIVED_TOTAL, Kind::Counter, Unit::Count, "Messages received, per client."),
     (CLIENT_LABELS_OVERFLOWED_TOTAL, Kind::Counter, Unit::Count, "Clients beyond the label cap."),

@@ -132,6 +132,11 @@ fn snapshot_works_without_a_recorder_and_has_the_json_shape() {
     let m = &json["messages"];
     assert_eq!((m["sent"].as_u64(), m["bytes_sent"].as_u64()), (Some(2), Some(150)));
     assert_eq!(m["dead_lettered_by_reason"]["max_retries"], 1);
+    assert_eq!((m["received"].as_u64(), m["bytes_received"].as_u64()), (Some(1), Some(7)));
+    assert_eq!((m["acked"].as_u64(), m["retried"].as_u64()), (Some(2), Some(1)));
+    assert_eq!(m["deduplicated"], 1);
+    let r = &json["resumes"];
+    assert_eq!((r["attempted"].as_u64(), r["succeeded"].as_u64()), (Some(1), Some(1)));
     assert_eq!(json["queue"]["oldest_unacked_age_seconds"], 1.5);
     assert_eq!(json["resumes"]["lost_by_reason"]["expired"], 1);
     let redis = &json["circuit_breakers"]["redis"];
@@ -207,6 +212,37 @@ fn overflow_memory_is_bounded_and_saturation_is_reported() {
 }
 
 #[test]
+fn latency_mean_divides_the_sum_by_the_count() {
+    let metrics = Metrics::new();
+    metrics.send_latency(Duration::from_millis(30));
+    metrics.send_latency(Duration::from_millis(10));
+    let latency = metrics.snapshot().send_latency;
+    assert_eq!(latency.count, 2);
+    assert!((latency.mean_seconds - 0.02).abs() < 1e-9, "{}", latency.mean_seconds);
+}
+
+#[test]
+fn no_overflow_row_until_a_client_overflows() {
+    let metrics = Metrics::new();
+    metrics.client_message_sent("alice");
+    assert!(!metrics.snapshot().clients.by_client.contains_key(OVERFLOW));
+}
+
+#[test]
+fn overflow_memory_setting_bounds_the_remembered_ids() {
+    let config = MetricsConfig::default().client_label_cap(1).overflow_memory(1);
+    let metrics = Metrics::with_config(config).unwrap();
+    for id in ["a", "b", "c"] {
+        metrics.client_message_sent(id);
+    }
+    let clients = metrics.snapshot().clients;
+    assert_eq!(clients.overflow_clients, 1);
+    assert!(clients.overflow_saturated);
+    // The hot-path handles print as an opaque placeholder, not their internals.
+    assert!(format!("{metrics:?}").contains("Hot { .. }"));
+}
+
+#[test]
 fn config_is_validated() {
     let zero = MetricsConfig::default().client_label_cap(0);
     assert!(matches!(Metrics::with_config(zero), Err(Error::ZeroClientLabelCap)));
@@ -228,7 +264,7 @@ fn names_follow_prometheus_conventions() {
             assert!(name.contains("_bytes"), "{name}");
         }
     }
-    assert_eq!(seen.len(), 28);
+    assert_eq!(seen.len(), 32);
 }
 
 #[cfg(feature = "prometheus")]

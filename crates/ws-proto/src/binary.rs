@@ -9,7 +9,7 @@
 //! control: 0x00 json...
 //! ```
 //!
-//! Varints are unsigned LEB128 (at most 10 bytes). Flags: bit 0 binary payload (else UTF-8
+//! Varints are unsigned LEB128, minimal (at most 10 bytes; an overlong one is malformed). Flags: bit 0 binary payload (else UTF-8
 //! text), bit 1 id present, bit 2 stream present, bit 3 last chunk, bit 4 digest present,
 //! bit 5 state-sync message, bit 6 close marker (fin).
 //! The payload runs to the end of the message.
@@ -190,7 +190,13 @@ impl Reader<'_> {
             }
             value |= bits << shift;
             if byte & 0x80 == 0 {
-                return Ok(value);
+                // Minimal LEB128 only, so that one value has one encoding: a last byte of 0
+                // after the first adds nothing.
+                return if shift > 0 && byte == 0 {
+                    Err(malformed("overlong varint"))
+                } else {
+                    Ok(value)
+                };
             }
         }
         Err(malformed("varint too long"))

@@ -41,6 +41,8 @@ pub(crate) struct Inbound {
     durable: Option<(Seq, Seq)>,
     /// After a restore: messages up to here may have reached the application before.
     redelivered_through: Seq,
+    /// Payload bytes received and not yet consumed by the application.
+    held: usize,
 }
 
 impl Inbound {
@@ -58,6 +60,7 @@ impl Inbound {
             ack_bytes,
             durable: None,
             redelivered_through: 0,
+            held: 0,
         }
     }
 
@@ -126,8 +129,19 @@ impl Inbound {
         self.last_received += 1;
     }
 
+    /// A delivered frame of `len` payload bytes waits for the application.
+    pub(crate) fn hold(&mut self, len: usize) {
+        self.held += len;
+    }
+
+    /// Payload bytes received and not yet consumed.
+    pub(crate) fn held(&self) -> usize {
+        self.held
+    }
+
     /// The application took frame `seq` of `len` payload bytes: schedule its ack.
     pub(crate) fn consumed(&mut self, seq: Seq, len: usize, now: Instant) {
+        self.held = self.held.saturating_sub(len);
         self.last_consumed = self.last_consumed.max(seq);
         // With a durable store, the new cursor must be written before it can be acked.
         self.wake |= self.durable.is_some_and(|(delivered, _)| self.last_consumed > delivered);

@@ -303,6 +303,12 @@ impl Session {
         self.outbound.usage()
     }
 
+    /// Payload bytes this machine holds: the replay buffer's and the received messages the
+    /// application has not taken yet. A server charges them to its memory budget.
+    pub fn held_bytes(&self) -> usize {
+        self.outbound.usage().1 + self.inbound.held()
+    }
+
     /// Whether frames wait to be written (a driver flushes when this turns false).
     pub fn wants_transmit(&self) -> bool {
         let attached = self.phase == Phase::Attached;

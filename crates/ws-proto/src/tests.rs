@@ -386,3 +386,16 @@ fn a_goodbye_ack_of_the_peers_close_ends_the_session() {
     assert_eq!(b.final_ack(), Some(Frame::Ack(Ack { up_to: 1 })));
     assert_eq!(b.phase(), Phase::Ended(LostReason::Closed), "the connection closing acked it");
 }
+
+#[test]
+fn overlong_varints_are_malformed() {
+    // 0 as one byte is an ack; the same value padded to two bytes is not.
+    assert_eq!(binary::decode(&Bytes::from_static(&[2, 0])).unwrap(), Frame::Ack(Ack { up_to: 0 }));
+    assert!(matches!(binary::decode(&Bytes::from_static(&[2, 0x80, 0])), Err(Error::Malformed(_))));
+    assert!(matches!(binary::decode(&Bytes::from_static(&[2, 0xff, 0])), Err(Error::Malformed(_))));
+    // 128 needs its second byte.
+    assert_eq!(
+        binary::decode(&Bytes::from_static(&[2, 0x80, 1])).unwrap(),
+        Frame::Ack(Ack { up_to: 128 })
+    );
+}

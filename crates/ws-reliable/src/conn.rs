@@ -47,6 +47,9 @@ pub(crate) trait Control: Send + Sync {
     fn metrics(&self) -> Option<&ws_metrics::Metrics> {
         None
     }
+    /// A data message of `len` bytes was read and handed to the session (the server's memory
+    /// budget releases its read reservation).
+    fn delivered(&self, _len: usize) {}
     /// The silence watchdog found the peer alive (heartbeat cadence, never per frame).
     fn alive(&self, _now: Instant) {}
     /// The connection is ending: the goodbye is about to be written.
@@ -183,6 +186,7 @@ where
             Ok(message) => message,
             Err(e) => return read_error(e, shared),
         };
+        let len = crate::server::budget::data_len(&message);
         let frame = match codec.decode(message) {
             Incoming::Frame(frame) => frame,
             Incoming::Alive => {
@@ -195,6 +199,7 @@ where
         if let Err(e) = on_frame(frame, shared, control) {
             return End::Protocol(e);
         }
+        control.delivered(len);
     }
     End::PeerClosed(None)
 }

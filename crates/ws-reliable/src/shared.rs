@@ -2,6 +2,7 @@
 //! behind a lock, and two wake-up signals, one each way.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use parking_lot::Mutex;
@@ -22,21 +23,64 @@ pub(crate) struct Shared {
     /// To the session's store writer (durable stores only): whatever wakes the connection
     /// or the application may have made something to persist.
     to_store: Notify,
+    /// The server's memory budget, charged with what the machine holds (replay buffer,
+    /// messages not yet taken); `None` on the client.
+    charge: Option<Charge>,
+}
+
+/// What a session has charged to the memory budget.
+#[derive(Debug)]
+struct Charge {
+    budget: Arc<crate::server::budget::Budget>,
+    held: AtomicUsize,
+}
+
+impl Charge {
+    /// Moves the charge to `now` bytes (called under the machine's lock).
+    fn update(&self, now: usize) {
+        let before = self.held.swap(now, Ordering::AcqRel);
+        if now > before {
+            self.budget.charge(now - before);
+        } else {
+            self.budget.release(before - now);
+        }
+    }
+}
+
+impl Drop for Charge {
+    fn drop(&mut self) {
+        self.budget.release(*self.held.get_mut());
+    }
 }
 
 impl Shared {
     pub(crate) fn new(machine: Machine) -> Arc<Self> {
+        Self::charged(machine, None)
+    }
+
+    /// A session whose held bytes are charged to `budget`.
+    pub(crate) fn charged(
+        machine: Machine,
+        budget: Option<Arc<crate::server::budget::Budget>>,
+    ) -> Arc<Self> {
+        let charge = budget.map(|budget| Charge { budget, held: AtomicUsize::new(0) });
         Arc::new(Self {
             machine: Mutex::new(machine),
             to_conn: Notify::new(),
             to_app: Notify::new(),
             to_store: Notify::new(),
+            charge,
         })
     }
 
     /// Runs `f` on the machine under the lock. Never hold the lock across an await.
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Machine) -> R) -> R {
-        f(&mut self.machine.lock())
+        let mut machine = self.machine.lock();
+        let out = f(&mut machine);
+        if let Some(charge) = &self.charge {
+            charge.update(machine.held_bytes());
+        }
+        out
     }
 
     /// Tells the connection driver that there is something to transmit or a new deadline.

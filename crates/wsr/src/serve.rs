@@ -63,6 +63,12 @@ pub struct ServeConfig {
     /// none: in memory.
     #[arg(long)]
     pub store: Option<String>,
+    /// Most bytes held in flight by the whole server (large messages being read, messages
+    /// not yet handled, replay buffers); at the limit reads pause and new sessions get close
+    /// 1013. Default none: a quarter of the machine's available memory (1 GiB where
+    /// `/proc/meminfo` cannot be read).
+    #[arg(long)]
+    pub memory_budget: Option<usize>,
 }
 
 impl Default for ServeConfig {
@@ -77,6 +83,7 @@ impl Default for ServeConfig {
             tls_cert: None,
             tls_key: None,
             store: None,
+            memory_budget: None,
         }
     }
 }
@@ -208,6 +215,7 @@ pub async fn start_with(
     server_config.metrics_route = metrics;
     server_config.static_route = Some(crate::demo::route());
     let window = Duration::from_millis(config.resume_window_ms);
+    server_config.memory_budget = config.memory_budget;
     let mut builder = Server::builder().config(server_config);
     builder = crate::store::apply(builder, config.store.as_deref(), window).await?;
     if let Some(secret) = &config.jwt_secret {

@@ -26,9 +26,12 @@ impl Session {
             self.inbound.consumed(data.seq, 0, self.clock);
             self.fin_received = Some(data.seq);
         } else if data.state {
+            self.inbound.hold(data.payload_len());
             self.states.push_back(data);
         } else {
+            let len = data.payload_len();
             let event = self.event_for(data)?;
+            self.inbound.hold(len);
             self.stats.delivered += 1;
             self.events.push_back(event);
         }

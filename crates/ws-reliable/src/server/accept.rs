@@ -26,7 +26,7 @@ use crate::store::{SessionRecord, StoreError};
 pub(crate) async fn accept(mut ws: WebSocketStream<BoxIo>, up: Upgraded, state: Arc<ServerState>) {
     let codec = up.codec;
     let Some(hello) = hello_or_refuse(&mut ws, codec, &state).await else { return };
-    let control = ServerControl::new(&up.principal, &state);
+    let control = ServerControl::new(&up.principal, &state, up.account);
     let counted = up.counted;
     let attach = |ws, peer_last| Attach { ws, peer_last, codec, control, counted, epoch: 0 };
     match hello.resume {
@@ -104,6 +104,9 @@ async fn read_hello(ws: &mut WebSocketStream<BoxIo>, codec: Codec) -> Result<Hel
 }
 
 async fn create(mut attach: Attach<BoxIo>, principal: &Principal, state: Arc<ServerState>) {
+    if state.budget.refuse_new() {
+        return budget_refusal(&mut attach.ws).await;
+    }
     let (shared, created) = match register(principal, &state).await {
         Ok(registered) => registered,
         Err(frame) => return refuse(&mut attach.ws, attach.codec, frame).await,
@@ -121,7 +124,7 @@ async fn register(
     if state.store.durable() {
         machine.require_durability();
     }
-    let shared = Shared::new(machine);
+    let shared = Shared::charged(machine, Some(Arc::clone(&state.budget)));
     let created = state
         .sessions
         .create(Arc::clone(&shared))
@@ -193,6 +196,14 @@ pub(crate) fn spawn_handler(session: Session, state: &ServerState) {
         // A handler that returns ends its session on purpose, after its last messages land.
         let _ = session.close().await;
     });
+}
+
+/// Refuses a new session while the memory budget is reached: close 1013 ("try again
+/// later"), no error frame, as for the other WebSocket-layer closes.
+async fn budget_refusal(ws: &mut WebSocketStream<BoxIo>) {
+    let code = CloseCode::from(crate::server::budget::TRY_AGAIN_LATER);
+    let reason = "memory budget reached, try again later";
+    let _ = ws.close(Some(CloseFrame { code, reason: reason.into() })).await;
 }
 
 fn reason_label(reason: LostReason) -> &'static str {

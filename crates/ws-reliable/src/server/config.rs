@@ -83,6 +83,14 @@ pub struct ServerConfig {
     pub refresh_lead: Duration,
     /// Close the connection this long after expiry without a refresh. Default 10 s.
     pub refresh_grace: Duration,
+    /// Most bytes held in flight by the whole server: large messages being read, received
+    /// messages not yet taken by handlers, replay buffers. At the limit, connections that
+    /// need more stop reading (backpressure) and new sessions are refused with close code
+    /// 1013 (`docs/operations.md`, "Memory budget"). Default `None`: a quarter of
+    /// `MemAvailable` in `/proc/meminfo` when the server is built (1 GiB where it cannot be
+    /// read), and never less than twice `max_message_size`. A value must be at least twice
+    /// `max_message_size`.
+    pub memory_budget: Option<usize>,
 }
 
 impl Default for ServerConfig {
@@ -109,6 +117,7 @@ impl Default for ServerConfig {
             health_interval: Duration::from_secs(5),
             refresh_lead: Duration::from_secs(30),
             refresh_grace: Duration::from_secs(10),
+            memory_budget: None,
         }
     }
 }
@@ -146,7 +155,25 @@ impl ServerConfig {
             return Err(Error::Config("limits must be positive".to_owned()));
         }
         check_message_size(self.max_message_size, &self.session)?;
+        let least = self.max_message_size.saturating_mul(2);
+        if self.memory_budget.is_some_and(|budget| budget < least) {
+            return Err(Error::Config(format!(
+                "memory_budget below {least} (2 x max_message_size)"
+            )));
+        }
         Ok(())
+    }
+
+    /// Sets the memory budget, in bytes.
+    pub fn memory_budget(mut self, bytes: usize) -> Self {
+        self.memory_budget = Some(bytes);
+        self
+    }
+
+    /// The memory budget in force: the set one, or the machine's default.
+    pub(crate) fn budget_limit(&self) -> usize {
+        let least = self.max_message_size.saturating_mul(2);
+        self.memory_budget.unwrap_or_else(|| crate::server::budget::machine_default().max(least))
     }
 
     pub(crate) fn websocket(&self) -> WebSocketConfig {

@@ -13,6 +13,7 @@ use ws_proto::{Data, ErrorCode, Frame, Refresh, RefreshRequest};
 
 use crate::auth::{Authenticator, Credentials, Principal};
 use crate::conn::Control;
+use crate::server::budget::gate::Account;
 use crate::server::conns::Tracked;
 use crate::server::state::ServerState;
 use crate::shared::{Shared, now};
@@ -38,11 +39,17 @@ pub(crate) struct ServerControl {
     grace: Duration,
     /// The connection's place in the server's registry (`conn-state`).
     tracked: Tracked,
+    /// The connection's reservations on the memory budget.
+    account: Option<Arc<Account>>,
     this: Weak<ServerControl>,
 }
 
 impl ServerControl {
-    pub(crate) fn new(principal: &Principal, state: &ServerState) -> Arc<Self> {
+    pub(crate) fn new(
+        principal: &Principal,
+        state: &ServerState,
+        account: Option<Arc<Account>>,
+    ) -> Arc<Self> {
         let at = principal.expires_at.map(to_instant);
         Arc::new_cyclic(|this| Self {
             expiry: Mutex::new(Expiry { at, until: principal.expires_at, requested: false }),
@@ -57,8 +64,15 @@ impl ServerControl {
             lead: state.config.refresh_lead,
             grace: state.config.refresh_grace,
             tracked: state.registry.open(),
+            account,
             this: this.clone(),
         })
+    }
+
+    /// The connection now carries `session` (its reads keep it alive while they wait for
+    /// memory-budget room).
+    pub(crate) fn carries(&self, session: &Arc<Shared>) {
+        self.account.as_ref().inspect(|account| account.carries(session));
     }
 
     /// Resolves when the registry's sweeper force-closes this connection (a ghost).
@@ -127,6 +141,10 @@ impl Control for ServerControl {
 
     fn metrics(&self) -> Option<&ws_metrics::Metrics> {
         self.metrics.as_ref()
+    }
+
+    fn delivered(&self, len: usize) {
+        self.account.as_ref().inspect(|account| account.delivered(len));
     }
 
     fn alive(&self, now: Instant) {

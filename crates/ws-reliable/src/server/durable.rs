@@ -64,7 +64,7 @@ pub(crate) async fn resume(
         }
         Err(Refusal::Frame(frame)) => return refuse(&mut attach.ws, attach.codec, frame).await,
     };
-    let shared = Shared::new(machine);
+    let shared = Shared::charged(machine, Some(Arc::clone(&state.budget)));
     match state.sessions.restore(&resume.session, &resume.token, Arc::clone(&shared), attach.epoch)
     {
         Ok(Some(created)) => launch(attach, created, shared, subject, state, written),

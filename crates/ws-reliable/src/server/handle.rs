@@ -54,6 +54,13 @@ impl ServerHandle {
         self.state.sessions.len()
     }
 
+    /// The memory budget: bytes held in flight now and the limit
+    /// ([`crate::ServerConfig::memory_budget`]).
+    pub fn memory_budget(&self) -> (usize, usize) {
+        let figures = self.state.budget.figures();
+        (figures.used, figures.limit)
+    }
+
     /// The shared-state document of `subject`, with its version.
     pub fn state(&self, subject: &str) -> (u64, serde_json::Value) {
         self.state.hub.read(subject)

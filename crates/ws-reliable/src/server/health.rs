@@ -17,6 +17,7 @@ use perf_monitor::{
 use serde::Serialize;
 use ws_proto::Phase;
 
+use crate::server::budget::BudgetFigures;
 use crate::server::conns::RegistryFigures;
 use crate::server::http::{HttpResponse, text};
 use crate::server::state::ServerState;
@@ -32,12 +33,17 @@ pub(crate) struct Figures {
     buffered_bytes: usize,
     /// The connection registry (`conn-state`): connections per state, force-closes so far.
     registry: RegistryFigures,
+    /// The memory budget: limit, use, whether new sessions are refused.
+    memory_budget: BudgetFigures,
 }
 
 #[derive(Serialize)]
 struct Body<'a> {
     #[serde(flatten)]
     report: &'a Report,
+    /// Why new sessions are refused, while they are (the status is then 503).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refusing: Option<&'static str>,
     server: Figures,
     metrics: Option<ws_metrics::Snapshot>,
 }
@@ -49,6 +55,7 @@ pub(crate) fn start(
     interval: std::time::Duration,
 ) -> Option<PeriodicMonitor> {
     let mut monitor = Monitor::new();
+    let budget = budget_check(state.clone())?;
     let (s1, s2, s3) = (state.clone(), state.clone(), state);
     let sessions = QueueSaturation::new(
         "sessions",
@@ -63,7 +70,21 @@ pub(crate) fn start(
     let failed = move || s3.upgrade().map_or(0, |s| s.registry.failed());
     monitor.register(GhostConnections::new(failed, Thresholds::new(1, 16).ok()?)).ok()?;
     monitor.register(SchedulingLag::new()).ok()?;
+    monitor.register(budget).ok()?;
     monitor.spawn_periodic(interval).ok()
+}
+
+/// The memory budget's fill (degraded from 90 %); each run also sets its gauges.
+fn budget_check(
+    state: Weak<ServerState>,
+) -> Option<QueueSaturation<impl Fn() -> (usize, usize) + Send + Sync + 'static>> {
+    let fill = move || {
+        capacity(&state, |s| {
+            let figures = s.budget.figures();
+            (figures.used, figures.limit)
+        })
+    };
+    QueueSaturation::new("memory_budget", fill, 0.9, 1.0).ok()
 }
 
 fn capacity(
@@ -83,6 +104,7 @@ fn buffer_fill(state: &ServerState) -> (usize, usize) {
 pub(crate) fn figures(state: &ServerState) -> Figures {
     let mut f = Figures { connections: state.connections.get(), ..Figures::default() };
     f.registry = state.registry.figures();
+    f.memory_budget = state.budget.figures();
     state.sessions.for_each(|shared| {
         let (phase, (messages, bytes)) = shared.with(|m| (m.phase(), m.buffered()));
         f.sessions += 1;
@@ -100,11 +122,17 @@ pub(crate) fn respond(state: &ServerState) -> HttpResponse {
         return text(StatusCode::SERVICE_UNAVAILABLE, "health checks not running");
     };
     let server = figures(state);
+    let refusing = server
+        .memory_budget
+        .refusing
+        .then_some("memory budget reached: new sessions are refused (close 1013)");
     let metrics = state.metrics.as_ref().map(ws_metrics::Metrics::snapshot);
-    let body = serde_json::to_vec(&Body { report: &report, server, metrics }).unwrap_or_default();
+    let body = Body { report: &report, refusing, server, metrics };
+    let body = serde_json::to_vec(&body).unwrap_or_default();
     let mut response = Response::new(Full::new(Bytes::from(body)));
+    let status = if refusing.is_some() { 503 } else { report.http_status() };
     *response.status_mut() =
-        StatusCode::from_u16(report.http_status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+        StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     if let Some(cors) =

@@ -19,6 +19,7 @@ use tokio_tungstenite::tungstenite::protocol::Role;
 
 use crate::auth::{Credentials, Principal};
 use crate::codec::Codec;
+use crate::server::budget::gate::{Account, Gated};
 use crate::server::state::{BoxIo, Counted, Io, ServerState, Upgraded};
 use crate::server::tower::ReliableService;
 use crate::server::{accept, health};
@@ -89,7 +90,8 @@ async fn upgrade<B>(
     };
     let codec = offered.iter().find_map(|p| Codec::from_subprotocol(p));
     let on_upgrade = hyper::upgrade::on(&mut req);
-    let upgraded = Upgraded { principal, codec: codec.unwrap_or(Codec::Json), counted };
+    let upgraded =
+        Upgraded { principal, codec: codec.unwrap_or(Codec::Json), counted, account: None };
     tokio::spawn(finish_upgrade(on_upgrade, upgraded, state));
     switching_protocols(&key, codec)
 }
@@ -109,9 +111,11 @@ fn count(counted: Option<Arc<Counted>>, state: &ServerState) -> Option<Arc<Count
 }
 
 /// Once hyper hands over the upgraded connection: the WebSocket, then the session.
-async fn finish_upgrade(on_upgrade: OnUpgrade, upgraded: Upgraded, state: Arc<ServerState>) {
+async fn finish_upgrade(on_upgrade: OnUpgrade, mut upgraded: Upgraded, state: Arc<ServerState>) {
     let Ok(io) = on_upgrade.await else { return };
-    let io: BoxIo = Box::new(TokioIo::new(io));
+    let account = Account::new(&state.budget);
+    upgraded.account = Some(Arc::clone(&account));
+    let io: BoxIo = Box::new(Gated::new(TokioIo::new(io), account, state.config.max_message_size));
     let config = state.config.websocket();
     let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
     accept::accept(ws, upgraded, state).await;

@@ -6,6 +6,7 @@
 mod accept;
 #[cfg(feature = "axum")]
 mod axum;
+pub(crate) mod budget;
 mod config;
 mod conns;
 mod control;
@@ -101,15 +102,18 @@ impl ServerBuilder {
         self.config.validate()?;
         let dedup = crate::common::dedup_window(self.config.dedup.as_ref())?;
         let registry = conns::Connections::new(&self.config.session)?;
-        Ok(Parts { dedup, registry })
+        let metrics = self.config.metrics.then(ws_metrics::Metrics::new);
+        let (limit, headroom) = (self.config.budget_limit(), self.config.max_message_size);
+        let budget = budget::Budget::new(limit, headroom, metrics.clone());
+        Ok(Parts { dedup, registry, metrics, budget })
     }
 
     /// The state every task of the server shares, with its background tasks started (health
     /// checks, the connection sweeper).
     fn state(self, parts: Parts, handler: Handler) -> Arc<ServerState> {
-        let Parts { dedup, registry } = parts;
-        let metrics = self.config.metrics.then(ws_metrics::Metrics::new);
+        let Parts { dedup, registry, metrics, budget } = parts;
         let state = Arc::new(ServerState {
+            budget,
             sessions: Sessions::new(self.config.max_sessions),
             hub: Arc::new(StateHub::new(self.config.state_history)),
             config: self.config,
@@ -139,6 +143,8 @@ impl ServerBuilder {
 struct Parts {
     dedup: Option<Arc<dedup::ShardedWindow>>,
     registry: Arc<conns::Connections>,
+    metrics: Option<ws_metrics::Metrics>,
+    budget: Arc<budget::Budget>,
 }
 
 /// A bound server, ready to [`Server::start`] or [`Server::serve`].

@@ -80,6 +80,8 @@ pub(crate) struct Upgraded {
     pub(crate) principal: crate::auth::Principal,
     pub(crate) codec: crate::codec::Codec,
     pub(crate) counted: Arc<Counted>,
+    /// The connection's reservations on the memory budget (set once the socket is wrapped).
+    pub(crate) account: Option<Arc<crate::server::budget::gate::Account>>,
 }
 
 /// Shared by the accept loop, the HTTP routes and every session task.
@@ -97,4 +99,6 @@ pub(crate) struct ServerState {
     pub(crate) hub: Arc<crate::sync::StateHub>,
     pub(crate) metrics: Option<ws_metrics::Metrics>,
     pub(crate) health: crate::server::health::HealthSlot,
+    /// Bytes held in flight, server-wide.
+    pub(crate) budget: Arc<crate::server::budget::Budget>,
 }

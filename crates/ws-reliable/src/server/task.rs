@@ -84,6 +84,7 @@ async fn connected(
         return None;
     }
     shared.wake_app();
+    control.carries(shared);
     let mut shutdown = state.shutdown.subscribe();
     let interrupt = async {
         tokio::select! {
