@@ -4,11 +4,14 @@
 //! (only a close may cut the other direction short, and then both sides end `Closed`).
 #![allow(clippy::unwrap_used)]
 
+#[path = "common/link.rs"]
+mod link;
+
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
-use ws_proto::{Config, Data, Event, Frame, LostReason, Payload, Phase, Session, Transmit};
+use ws_proto::{Config, Data, Event, Frame, LostReason, Payload, Phase, Session};
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -61,7 +64,7 @@ impl World {
 
     fn apply(&mut self, op: &Op) {
         match *op {
-            Op::Send(s, n) => self.send(s, n),
+            Op::Send(s, n) => link::send(&mut self.sides[s], s, n, &mut self.sent[s]),
             Op::Transmit(s, n) => self.transmit(s, usize::from(n)),
             Op::Deliver(s, n) => self.deliver(s, usize::from(n)),
             Op::Consume(s, n) => self.consume(s, usize::from(n)),
@@ -77,23 +80,8 @@ impl World {
         }
     }
 
-    fn send(&mut self, s: usize, n: u8) {
-        for _ in 0..n {
-            let text = format!("{s}-{}", self.sent[s].len());
-            if self.sides[s].send(Data::new(text.clone())).is_ok() {
-                self.sent[s].push(text);
-            }
-        }
-    }
-
     fn transmit(&mut self, s: usize, n: usize) {
-        for _ in 0..n {
-            match self.sides[s].poll_transmit(self.now) {
-                Some(Transmit::Frame(frame)) => self.wire[s].push_back(frame),
-                Some(Transmit::Ping) => {}
-                None => return,
-            }
-        }
+        link::transmit(&mut self.sides[s], &mut self.wire[s], n, self.now);
     }
 
     fn deliver(&mut self, s: usize, n: usize) {
@@ -132,9 +120,7 @@ impl World {
             }
             return;
         }
-        let last = [self.sides[0].last_received(), self.sides[1].last_received()];
-        self.sides[0].attach(last[1], now).unwrap();
-        self.sides[1].attach(last[0], now).unwrap();
+        link::reattach(&mut self.sides, now);
     }
 
     fn settle(&mut self) {

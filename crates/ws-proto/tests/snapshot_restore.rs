@@ -8,11 +8,14 @@
 //! bound), never an unmarked repeat.
 #![allow(clippy::unwrap_used)]
 
+#[path = "common/link.rs"]
+mod link;
+
 use std::collections::{HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
-use ws_proto::{Config, Data, Event, Frame, Payload, Phase, Session, Snapshot, Transmit};
+use ws_proto::{Config, Data, Event, Frame, Payload, Phase, Session, Snapshot};
 
 const CLIENT: usize = 0;
 const SERVER: usize = 1;
@@ -83,7 +86,9 @@ impl World {
 
     fn apply(&mut self, op: &Op) {
         match *op {
-            Op::Send(s, n) => self.send(s, n),
+            // On the server, frames leave only once its store holds them (at the next
+            // persist); a crash before that loses them, and their send was never confirmed.
+            Op::Send(s, n) => link::send(&mut self.sides[s], s, n, &mut self.sent[s]),
             Op::Transmit(s, n) => self.transmit(s, usize::from(n)),
             Op::Deliver(s, n) => self.deliver(s, usize::from(n)),
             Op::Consume(s, n) => self.consume(s, usize::from(n)),
@@ -97,25 +102,8 @@ impl World {
         }
     }
 
-    /// Sends. The server's frames leave only once its store holds them (at the next
-    /// persist); a crash before that loses them, and their send was never confirmed.
-    fn send(&mut self, s: usize, n: u8) {
-        for _ in 0..n {
-            let text = format!("{s}-{}", self.sent[s].len());
-            if self.sides[s].send(Data::new(text.clone())).is_ok() {
-                self.sent[s].push(text);
-            }
-        }
-    }
-
     fn transmit(&mut self, s: usize, n: usize) {
-        for _ in 0..n {
-            match self.sides[s].poll_transmit(self.now) {
-                Some(Transmit::Frame(frame)) => self.wire[s].push_back(frame),
-                Some(Transmit::Ping) => {}
-                None => return,
-            }
-        }
+        link::transmit(&mut self.sides[s], &mut self.wire[s], n, self.now);
     }
 
     fn deliver(&mut self, s: usize, n: usize) {
@@ -163,9 +151,7 @@ impl World {
         self.wire = Default::default();
         let now = self.now;
         self.sides.iter_mut().for_each(|side| side.detach(now));
-        let last = [self.sides[CLIENT].last_received(), self.sides[SERVER].last_received()];
-        self.sides[CLIENT].attach(last[SERVER], now).unwrap();
-        self.sides[SERVER].attach(last[CLIENT], now).unwrap();
+        link::reattach(&mut self.sides, now);
     }
 
     fn settle(&mut self) {
